@@ -1,0 +1,66 @@
+"""The Jupyter server extension: builds the job manager, routes, and the push channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from tornado.ioloop import PeriodicCallback
+from traitlets import Float
+
+from .configuration import JobsConfig
+from .events import JOB_EVENT_SCHEMA, JOB_EVENT_SCHEMA_ID
+from .handlers import routes
+from .manager import JobManager
+from .watcher import JobWatcher
+
+
+class JobsApp(ExtensionApp):
+    """jupyter-jobs: notebooks and scripts as background and cluster jobs."""
+
+    name = "jupyter_jobs"
+
+    watch_interval = Float(
+        0.5,
+        config=True,
+        help="Seconds between two looks at active jobs, for pushed updates and live output.",
+    )
+
+    manager: JobManager
+    _watcher_callback: PeriodicCallback | None = None
+
+    def initialize_settings(self) -> None:
+        config = JobsConfig(parent=self)
+        self.manager = config.create_manager(root_dir=self.serverapp.root_dir)
+        self.settings["jupyter_jobs_manager"] = self.manager
+        self.serverapp.event_logger.register_event_schema(JOB_EVENT_SCHEMA)
+        for backend in self.manager.backends.values():
+            warm_up = getattr(backend, "warm_up", None)
+            if warm_up is not None:
+                warm_up()
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(routes())
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        watcher = JobWatcher(self.manager, self._emit)
+        self._watcher_callback = PeriodicCallback(self._tick(watcher), self.watch_interval * 1000)
+        self._watcher_callback.start()
+
+    def _tick(self, watcher: JobWatcher) -> Any:
+        def tick() -> None:
+            try:
+                watcher.tick()
+            except Exception:
+                self.log.exception("jupyter-jobs: watching jobs failed")
+
+        return tick
+
+    def _emit(self, data: dict[str, Any]) -> None:
+        self.serverapp.event_logger.emit(schema_id=JOB_EVENT_SCHEMA_ID, data=data)
+
+    async def stop_extension(self) -> None:
+        # Jobs run on: stopping the server neither waits for them nor stops them.
+        if self._watcher_callback is not None:
+            self._watcher_callback.stop()
+        self.manager.close()

@@ -1,0 +1,116 @@
+"""The interface every backend implements: local processes, SLURM, and later Kubernetes.
+
+A backend only starts, watches and stops the runner
+(`python -m jupyter_jobs.runner JOB_DIR`); the runner does the work and writes
+everything about the run into the job directory. So a new backend (a
+Kubernetes Job, say) needs four things:
+
+- `submit(job, jobdir)`: start the runner for that job directory somewhere that
+  sees it (same filesystem); return the backend's own id (a pid, a SLURM job id,
+  a Kubernetes Job name). Raise BackendUnavailable if it cannot.
+- `poll(jobs)`: for all active jobs of this backend at once (one call, not one
+  per job), say whether each is still alive there, and what the backend knows
+  that the runner cannot write itself: why it waits (SLURM's "Resources"), or
+  why it was ended (TIMEOUT, OUT_OF_MEMORY, NODE_FAIL). Finished jobs may vanish
+  from the backend's own listing: a backend keeps what it needs.
+- `cancel(job, jobdir)`: stop it. The manager has already written the cancel
+  request into the job directory; the runner, on SIGTERM, interrupts the kernel
+  and writes `cancelled`.
+- `resource_options()` / `validate_resources(resources)`: the resources it takes
+  (cpus, memory, gpus, time_limit, partition), for the submit dialog and to refuse
+  bad values with a clear message before anything is created.
+
+Backends are traitlets-configurable (`c.LocalBackend.max_concurrent_jobs = 2`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from traitlets import Float, Unicode
+from traitlets.config import LoggingConfigurable
+
+from ..errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from ..jobdir import JobDirectory, JobSpec
+    from ..store import JobRecord
+
+
+@dataclass
+class BackendState:
+    """What a backend knows of one job."""
+
+    alive: bool  # something of the job is queued or running there
+    status: str | None = None  # a state the backend knows better, e.g. "queued" while pending
+    reason: str | None = None  # why it waits, or why the backend ended it
+    error: dict[str, Any] | None = None  # set when the backend itself ended the job
+
+
+@dataclass
+class ResourceOption:
+    """One resource a backend takes, described for the submit dialog."""
+
+    name: str  # cpus | memory | gpus | time_limit | partition
+    label: str
+    type: str  # "integer" or "string"
+    description: str = ""
+    choices: list[str] = field(default_factory=list)
+    default: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, [], "")}
+
+
+class Backend(LoggingConfigurable):
+    """Base of every backend; subclasses set name, label and description."""
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+
+    jobs_root = Unicode(help="The directory holding job directories (set by the job manager).")
+    poll_interval = Float(1.0, config=True, help="Seconds between two polls of this backend.")
+
+    def is_available(self) -> bool:
+        """Whether jobs can be submitted here now (its commands exist, say)."""
+        return True
+
+    def resource_options(self) -> list[ResourceOption]:
+        return []
+
+    def validate_resources(self, resources: dict[str, Any]) -> dict[str, Any]:
+        """The resources as the backend will use them; InvalidRequest for anything it cannot."""
+        known = {option.name for option in self.resource_options()}
+        unknown = sorted(set(resources) - known)
+        if unknown:
+            takes = ", ".join(sorted(known)) or "none"
+            raise InvalidRequest(
+                f"The {self.name} backend does not take the resource(s) {', '.join(unknown)} "
+                f"(it takes: {takes})"
+            )
+        return dict(resources)
+
+    def prepare(self, spec: JobSpec) -> None:
+        """Adjust the job's spec before it is written (a local queue, an interpreter)."""
+
+    def submit(self, job: JobRecord, jobdir: JobDirectory) -> str:
+        raise NotImplementedError
+
+    def poll(self, jobs: list[tuple[JobRecord, JobDirectory]]) -> dict[str, BackendState]:
+        raise NotImplementedError
+
+    def cancel(self, job: JobRecord, jobdir: JobDirectory) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "description": self.description,
+            "resources": [option.to_dict() for option in self.resource_options()],
+        }
+
+    def close(self) -> None:
+        """Release what the backend holds (helper processes); running jobs keep running."""

@@ -1,0 +1,156 @@
+"""REST handlers: HTTP in, JobManager call, JSON out. Nothing else happens here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+
+from .errors import InvalidRequest, JobsError
+from .manager import JobManager
+
+AUTH_RESOURCE = "jupyter_jobs"
+JOB_ID = r"(?P<job_id>[^/]+)"
+REQUEST_FIELDS = {"path", "parameters", "backend", "name", "kernel_name", "resources"}
+
+
+class JobsAPIHandler(ExtensionHandlerMixin, APIHandler):
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def manager(self) -> JobManager:
+        return self.settings["jupyter_jobs_manager"]
+
+    @contextmanager
+    def errors_as_http(self) -> Iterator[None]:
+        try:
+            yield
+        except JobsError as e:
+            raise tornado.web.HTTPError(e.http_status, e.message) from e
+
+    def json_object_body(self) -> dict[str, Any]:
+        body = self.get_json_body()  # 400 for malformed JSON
+        if not isinstance(body, dict):
+            raise tornado.web.HTTPError(400, "The request body must be a JSON object")
+        return body
+
+    def int_argument(self, name: str, default: int) -> int:
+        value = self.get_query_argument(name, None)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise tornado.web.HTTPError(400, f"'{name}' must be an integer") from None
+
+    def bool_argument(self, name: str) -> bool:
+        value = (self.get_query_argument(name, "false") or "false").lower()
+        if value not in ("true", "false", "1", "0", "yes", "no"):
+            raise tornado.web.HTTPError(400, f"'{name}' must be true or false")
+        return value in ("true", "1", "yes")
+
+    def write_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data))
+
+
+class JobsHandler(JobsAPIHandler):
+    @tornado.web.authenticated
+    @authorized
+    def get(self) -> None:
+        with self.errors_as_http():
+            jobs, total = self.manager.list_jobs(
+                statuses=self.get_query_arguments("status") or None,
+                since=self.get_query_argument("since", None),
+                until=self.get_query_argument("until", None),
+                backend=self.get_query_argument("backend", None),
+                limit=self.int_argument("limit", 100),
+                offset=self.int_argument("offset", 0),
+            )
+        self.write_json({"jobs": jobs, "total": total})
+
+    @tornado.web.authenticated
+    @authorized
+    def post(self) -> None:
+        body = self.json_object_body()
+        with self.errors_as_http():
+            unknown = sorted(set(body) - REQUEST_FIELDS)
+            if unknown:
+                raise InvalidRequest(f"Unknown field(s): {', '.join(unknown)}")
+            job = self.manager.submit(**body)
+        self.write_json(job, status=201)
+
+
+class JobHandler(JobsAPIHandler):
+    @tornado.web.authenticated
+    @authorized
+    def get(self, job_id: str) -> None:
+        with self.errors_as_http():
+            self.write_json(self.manager.get(job_id))
+
+    @tornado.web.authenticated
+    @authorized
+    def delete(self, job_id: str) -> None:
+        with self.errors_as_http():
+            self.manager.remove(job_id, force=self.bool_argument("force"))
+        self.set_status(204)
+        self.finish()
+
+
+class CancelHandler(JobsAPIHandler):
+    @tornado.web.authenticated
+    @authorized
+    def post(self, job_id: str) -> None:
+        with self.errors_as_http():
+            self.write_json(self.manager.cancel(job_id))
+
+
+class OutputHandler(JobsAPIHandler):
+    @tornado.web.authenticated
+    @authorized
+    def get(self, job_id: str) -> None:
+        with self.errors_as_http():
+            kind, data = self.manager.output(job_id)
+        if kind == "notebook":
+            self.set_header("Content-Type", "application/x-ipynb+json; charset=UTF-8")
+        else:
+            self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish(data)
+
+
+class LogHandler(JobsAPIHandler):
+    @tornado.web.authenticated
+    @authorized
+    def get(self, job_id: str) -> None:
+        with self.errors_as_http():
+            events, next_seq = self.manager.log(
+                job_id,
+                after=self.int_argument("after", 0),
+                limit=self.int_argument("limit", 1000),
+            )
+        self.write_json({"events": events, "next": next_seq})
+
+
+class BackendsHandler(JobsAPIHandler):
+    @tornado.web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.write_json(self.manager.describe_backends())
+
+
+def routes() -> list[tuple[str, type[JobsAPIHandler]]]:
+    return [
+        (r"/jupyter-jobs/jobs", JobsHandler),
+        (rf"/jupyter-jobs/jobs/{JOB_ID}", JobHandler),
+        (rf"/jupyter-jobs/jobs/{JOB_ID}/cancel", CancelHandler),
+        (rf"/jupyter-jobs/jobs/{JOB_ID}/output", OutputHandler),
+        (rf"/jupyter-jobs/jobs/{JOB_ID}/log", LogHandler),
+        (r"/jupyter-jobs/backends", BackendsHandler),
+    ]

@@ -1,0 +1,431 @@
+"""JobManager: submit, list, follow, cancel and remove jobs. Plain Python, no server needed.
+
+The server's handlers, the `jupyter jobs` CLI and the Python API all go through
+it, so a job can be handled with or without a running server. It keeps the
+store in step with the job directories (where the runners write) and the
+backends (which know whether a runner still lives).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+
+from .backends.base import Backend, BackendState
+from .errors import BackendUnavailable, Conflict, InvalidRequest, JobsError, NotFound
+from .jobdir import ACTIVE_STATES, ALL_STATES, FINAL_STATES, JobDirectory, JobSpec, utc_now
+from .store import JobRecord, JobStore
+from .validation import (
+    check_name,
+    check_optional_string,
+    check_parameters,
+    check_resources,
+    parse_time,
+    resolve_input,
+)
+
+Listener = Callable[[dict[str, Any]], None]
+MAX_PAGE = 1000
+RUNNER_VANISHED = (
+    "The job's runner ended without recording a result: it was killed, or its machine went down"
+)
+
+
+class JobManager:
+    """Everything one can do with jobs; returns the REST API's JSON shapes as dicts."""
+
+    def __init__(
+        self,
+        root_dir: str,
+        jobs_root: str,
+        store: JobStore,
+        backends: dict[str, Backend],
+        default_backend: str = "local",
+        kernel_spec_manager: KernelSpecManager | None = None,
+        log: logging.Logger | None = None,
+    ):
+        self.root_dir = str(Path(root_dir).resolve())
+        self.jobs_root = Path(jobs_root)
+        self.jobs_root.mkdir(parents=True, exist_ok=True)
+        self.store = store
+        self.backends = backends
+        self.default_backend = default_backend
+        self.kernel_spec_manager = kernel_spec_manager or KernelSpecManager()
+        self._logger = log or logging.getLogger("jupyter_jobs")
+        self._listeners: list[Listener] = []
+        self._last_poll: dict[str, float] = {}
+        self._log_hints: dict[str, tuple[int, int]] = {}
+        self._refresh_lock = threading.RLock()
+        for backend in backends.values():
+            backend.jobs_root = str(self.jobs_root)
+
+    # -- listeners -----------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call listener with {"action": "updated", "job": ...} or {"action": "removed", ...}."""
+        self._listeners.append(listener)
+
+    def _notify(self, message: dict[str, Any]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(message)
+            except Exception:
+                self._logger.exception("A job listener failed")
+
+    def _updated(self, record: JobRecord) -> None:
+        self._notify({"action": "updated", "job": self.describe(record)})
+
+    # -- submit ----------------------------------------------------------------------
+
+    def submit(
+        self,
+        path: Any,
+        parameters: Any = None,
+        backend: Any = None,
+        name: Any = None,
+        kernel_name: Any = None,
+        resources: Any = None,
+    ) -> dict[str, Any]:
+        """Check everything, then create the job and start it; nothing is left behind on error."""
+        source, relative_path, kind = resolve_input(self.root_dir, path)
+        parameters = check_parameters(parameters)
+        backend_name = check_optional_string(backend, "backend") or self.default_backend
+        chosen = self._backend(backend_name)
+        if not chosen.is_available():
+            raise InvalidRequest(f"The backend {backend_name!r} is not available on this server")
+        resources = chosen.validate_resources(check_resources(resources))
+        name = check_name(name, default=source.stem)
+        kernel_name = check_optional_string(kernel_name, "kernel_name")
+        if kind == "notebook":
+            kernel_name = self._notebook_kernel(source, relative_path, kernel_name)
+        else:
+            kernel_name = None  # a script runs on the server's Python
+
+        job_id = self._new_id()
+        final_dir = self.jobs_root / job_id
+        spec = JobSpec(
+            id=job_id,
+            kind=kind,
+            input_name=source.name,
+            cwd=str(source.parent),
+            parameters=parameters,
+            kernel_name=kernel_name,
+        )
+        chosen.prepare(spec)
+        self._create_job_dir(final_dir, source, spec)
+        record = JobRecord(
+            id=job_id,
+            name=name,
+            path=relative_path,
+            kind=kind,
+            backend=backend_name,
+            status="queued",
+            created_at=utc_now(),
+            job_dir=str(final_dir),
+            parameters=parameters,
+            resources=resources,
+            kernel_name=kernel_name,
+            progress_total=1 if kind == "script" else 0,
+        )
+        self.store.add(record)
+        try:
+            record.backend_id = chosen.submit(record, JobDirectory(final_dir))
+        except Exception as e:
+            self.store.remove(job_id)
+            shutil.rmtree(final_dir, ignore_errors=True)
+            if isinstance(e, JobsError):
+                raise
+            self._logger.exception("Could not start job %s", job_id)
+            raise BackendUnavailable(
+                f"The {backend_name} backend could not start the job: {e}"
+            ) from e
+        self.store.update(job_id, backend_id=record.backend_id)
+        self._updated(record)
+        return self.describe(record)
+
+    def _notebook_kernel(self, source: Path, relative_path: str, kernel_name: str | None) -> str:
+        try:
+            nb = nbformat.read(str(source), as_version=4)
+        except Exception as e:
+            raise InvalidRequest(f"{relative_path!r} is not a readable notebook: {e}") from None
+        if kernel_name is None:
+            kernel_name = nb.metadata.get("kernelspec", {}).get("name") or "python3"
+        if kernel_name not in self.kernel_spec_manager.find_kernel_specs():
+            raise InvalidRequest(f"No kernel named {kernel_name!r} is installed")
+        return kernel_name
+
+    def _new_id(self) -> str:
+        while True:
+            job_id = secrets.token_hex(6)
+            if not (self.jobs_root / job_id).exists() and self.store.get(job_id) is None:
+                return job_id
+
+    def _create_job_dir(self, final_dir: Path, source: Path, spec: JobSpec) -> None:
+        """Fill a scratch directory, then rename it: a job directory is whole or absent."""
+        scratch = self.jobs_root / ".incoming" / spec.id
+        try:
+            jobdir = JobDirectory(scratch)
+            jobdir.input_dir.mkdir(parents=True)
+            shutil.copy2(source, jobdir.input_path(spec))
+            jobdir.write_spec(spec)
+            scratch.rename(final_dir)
+        except OSError as e:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise BackendUnavailable(f"Could not create the job directory: {e}") from e
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        record = self._record(job_id)
+        if record.status in ACTIVE_STATES:
+            self.refresh([job_id])
+            record = self._record(job_id)
+        return self.describe(record)
+
+    def list_jobs(
+        self,
+        statuses: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        backend: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of jobs, newest first, and how many match in all."""
+        for status in statuses or []:
+            if status not in ALL_STATES:
+                raise InvalidRequest(f"Unknown status {status!r}; one of: {', '.join(ALL_STATES)}")
+        if not 1 <= limit <= MAX_PAGE or offset < 0:
+            raise InvalidRequest(f"'limit' must be 1 to {MAX_PAGE} and 'offset' at least 0")
+        self.refresh()
+        records, total = self.store.find(
+            statuses=statuses,
+            since=parse_time(since, "since"),
+            until=parse_time(until, "until"),
+            backend=backend,
+            limit=limit,
+            offset=offset,
+        )
+        return [self.describe(r) for r in records], total
+
+    def active_job_ids(self) -> list[str]:
+        return [record.id for record in self.store.active()]
+
+    def log(
+        self, job_id: str, after: int = 0, limit: int = 1000
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Events of the job's log with seq > after, and the seq to continue from."""
+        record = self._record(job_id)
+        if after < 0 or not 1 <= limit <= 10000:
+            raise InvalidRequest("'after' must be at least 0 and 'limit' 1 to 10000")
+        events, next_seq, hint = JobDirectory(record.job_dir).read_events(
+            after, limit, self._log_hints.get(job_id)
+        )
+        self._log_hints[job_id] = hint
+        return events, next_seq
+
+    def output(self, job_id: str) -> tuple[str, bytes]:
+        """The output as it stands: ("notebook", ipynb bytes) or ("text", utf-8 bytes).
+
+        Fetching the output of a finished job marks its results as seen, which
+        lets it be removed without force.
+        """
+        record = self._record(job_id)
+        jobdir = JobDirectory(record.job_dir)
+        try:
+            data = jobdir.output_path(record.kind).read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"Job {job_id} has no output yet (it is {record.status})") from None
+        if record.status in FINAL_STATES and not record.output_fetched:
+            self.store.update(job_id, output_fetched=True)
+        return record.kind, data
+
+    def describe_backends(self) -> dict[str, Any]:
+        return {
+            "default": self.default_backend,
+            "backends": [b.describe() for b in self.backends.values() if b.is_available()],
+        }
+
+    # -- changing ------------------------------------------------------------------------
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Ask the job to stop; it becomes `cancelling`, then `cancelled` once it has stopped."""
+        record = self._record(job_id)
+        if record.status in FINAL_STATES:
+            raise Conflict(f"Job {job_id} has already finished ({record.status})")
+        if record.status != "cancelling":
+            jobdir = JobDirectory(record.job_dir)
+            jobdir.request_cancel()
+            self.store.update(job_id, status="cancelling")
+            record.status = "cancelling"
+            self._backend(record.backend).cancel(record, jobdir)
+            self._updated(record)
+        return self.describe(record)
+
+    def remove(self, job_id: str, force: bool = False) -> None:
+        """Remove a finished job, record and files; its unseen results need force."""
+        record = self._record(job_id)
+        if record.status in ACTIVE_STATES:
+            raise Conflict(f"Job {job_id} is {record.status}: cancel it before removing it")
+        if not record.output_fetched and not force:
+            raise Conflict(
+                f"The output of job {job_id} was never fetched; remove it with force to discard it"
+            )
+        # Files first: if they cannot go, the record stays and says where they are.
+        if Path(record.job_dir).exists():
+            shutil.rmtree(record.job_dir)
+        self.store.remove(job_id)
+        self._log_hints.pop(job_id, None)
+        self._notify({"action": "removed", "job_id": job_id})
+
+    # -- keeping the store in step ---------------------------------------------------------
+
+    def refresh(self, job_ids: list[str] | None = None) -> None:
+        """Bring active jobs up to date from their job directories and backends."""
+        with self._refresh_lock:
+            by_backend: dict[str, list[JobRecord]] = {}
+            for record in self.store.active():
+                if job_ids is None or record.id in job_ids:
+                    by_backend.setdefault(record.backend, []).append(record)
+            for backend_name, records in by_backend.items():
+                backend = self.backends.get(backend_name)
+                pairs = [(r, JobDirectory(r.job_dir)) for r in records]
+                states: dict[str, BackendState] = {}
+                if backend is not None and self._poll_due(backend):
+                    states = backend.poll(pairs)
+                for record, jobdir in pairs:
+                    self._sync(record, jobdir, states.get(record.id), backend)
+
+    def _poll_due(self, backend: Backend) -> bool:
+        now = time.monotonic()
+        if now - self._last_poll.get(backend.name, 0.0) < backend.poll_interval:
+            return False
+        self._last_poll[backend.name] = now
+        return True
+
+    def _sync(
+        self,
+        record: JobRecord,
+        jobdir: JobDirectory,
+        state: BackendState | None,
+        backend: Backend | None,
+    ) -> None:
+        runner = jobdir.read_status() or {}
+        if runner.get("status") not in FINAL_STATES and state is not None and not state.alive:
+            runner = jobdir.read_status() or {}  # it may have finished in between
+            if runner.get("status") not in FINAL_STATES:
+                self._apply(record, self._vanished(jobdir, state))
+                return
+        if runner.get("status") in FINAL_STATES:
+            error = runner.get("error")
+            if runner["status"] == "failed" and error and error.get("signal") and backend:
+                # Killed by a signal: the backend may know why (a time limit, memory).
+                state = backend.poll([(record, jobdir)]).get(record.id) or state
+                if state is not None and state.error:
+                    error = {**state.error, "runner": error}
+            self._apply(
+                record,
+                self._progress(runner)
+                | {
+                    "status": runner["status"],
+                    "started_at": runner.get("started_at"),
+                    "finished_at": runner.get("finished_at"),
+                    "error": error,
+                    "status_reason": state.reason if state and state.error else None,
+                },
+            )
+            return
+        status = runner.get("status") or record.status
+        if state is not None and state.status:
+            status = state.status
+        if record.status == "cancelling":
+            status = "cancelling"
+        changes = self._progress(runner) | {
+            "status": status,
+            "started_at": runner.get("started_at"),
+        }
+        if state is not None:
+            changes["status_reason"] = state.reason
+        self._apply(record, changes)
+
+    def _vanished(self, jobdir: JobDirectory, state: BackendState) -> dict[str, Any]:
+        if jobdir.cancel_requested():
+            return {"status": "cancelled", "finished_at": utc_now(), "error": None}
+        return {
+            "status": "failed",
+            "finished_at": utc_now(),
+            "error": state.error or {"message": RUNNER_VANISHED},
+            "status_reason": state.reason,
+        }
+
+    @staticmethod
+    def _progress(runner: dict[str, Any]) -> dict[str, Any]:
+        progress = runner.get("progress")
+        if not progress or not progress.get("total"):
+            return {}
+        return {"progress_done": progress["done"], "progress_total": progress["total"]}
+
+    def _apply(self, record: JobRecord, changes: dict[str, Any]) -> None:
+        changes = {k: v for k, v in changes.items() if getattr(record, k) != v}
+        if changes:
+            self.store.update(record.id, **changes)
+            for key, value in changes.items():
+                setattr(record, key, value)
+            self._updated(record)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _record(self, job_id: str) -> JobRecord:
+        record = self.store.get(job_id) if isinstance(job_id, str) else None
+        if record is None:
+            raise NotFound(f"No job with id {job_id!r}")
+        return record
+
+    def _backend(self, name: str) -> Backend:
+        backend = self.backends.get(name)
+        if backend is None:
+            known = ", ".join(sorted(self.backends))
+            raise InvalidRequest(f"Unknown backend {name!r}; this server has: {known}")
+        return backend
+
+    def describe(self, record: JobRecord) -> dict[str, Any]:
+        """A job as the REST API shows it."""
+        output = JobDirectory(record.job_dir).output_path(record.kind)
+        try:
+            output_path = output.relative_to(self.root_dir).as_posix()
+        except ValueError:
+            output_path = str(output)
+        return {
+            "id": record.id,
+            "name": record.name,
+            "path": record.path,
+            "kind": record.kind,
+            "backend": record.backend,
+            "backend_id": record.backend_id,
+            "status": record.status,
+            "status_reason": record.status_reason,
+            "parameters": record.parameters,
+            "kernel_name": record.kernel_name,
+            "resources": record.resources,
+            "created_at": record.created_at,
+            "started_at": record.started_at,
+            "finished_at": record.finished_at,
+            "progress": {"done": record.progress_done, "total": record.progress_total},
+            "error": record.error,
+            "output_path": output_path,
+            "output_fetched": record.output_fetched,
+        }
+
+    def close(self) -> None:
+        for backend in self.backends.values():
+            backend.close()
+        self.store.close()

@@ -1,0 +1,66 @@
+"""One job from start to final status."""
+
+from __future__ import annotations
+
+import os
+import signal
+import traceback
+from typing import Any
+
+from ..jobdir import JOB_ENV_MARKER, JobDirectory
+from ..processes import kill_job_processes
+from .queue import wait_for_slot
+from .recorder import RunRecorder
+from .stop import StopRequest
+
+
+def run(job_dir: str) -> int:
+    """Run the job in job_dir; 0 if it completed, 1 otherwise."""
+    jobdir = JobDirectory(job_dir)
+    spec = jobdir.read_spec()
+    os.environ[JOB_ENV_MARKER] = spec.id  # inherited by the kernel and everything it starts
+    stop = StopRequest(spec.cancel_grace_seconds)
+    stop.install()
+    recorder = RunRecorder(jobdir)
+    recorder.set_status("queued")
+    slot = None
+    status: str
+    error: dict[str, Any] | None = None
+    try:
+        if spec.queue_dir:
+            slot = wait_for_slot(spec.queue_dir, spec.queue_limit, spec.id, lambda: stop.requested)
+        if stop.requested:
+            status = "cancelled"
+        else:
+            recorder.set_status("running")
+            status, error = _run_kind(spec.kind, spec, jobdir, recorder, stop)
+    except Exception as e:
+        status = "failed"
+        error = {
+            "message": f"The runner failed: {e}",
+            "traceback": traceback.format_exc().splitlines(),
+        }
+    if status == "cancelled" and not jobdir.cancel_requested():
+        # Stopped by a signal nobody asked for through jupyter-jobs: a cluster's time
+        # limit, a shutdown of the machine. That is a failure, not a cancel.
+        name = signal.Signals(stop.signum).name if stop.signum else "a signal"
+        status, error = "failed", {"message": f"The job was terminated by {name}", "signal": name}
+    if status != "completed":
+        # Nothing of a stopped or failed job may keep running: a notebook's
+        # background process, a kernel that ignored the interrupt.
+        kill_job_processes(spec.id, exclude=os.getpid())
+    recorder.set_status(status, error)
+    recorder.close()
+    if slot is not None:
+        slot.release()
+    return 0 if status == "completed" else 1
+
+
+def _run_kind(kind: str, *args: Any) -> tuple[str, dict[str, Any] | None]:
+    if kind == "notebook":
+        from .notebook import run_notebook
+
+        return run_notebook(*args)
+    from .script import run_script
+
+    return run_script(*args)

@@ -1,0 +1,137 @@
+"""Fixtures: a real Jupyter server with the extension, real kernels, real papermill."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from tornado.httpclient import HTTPClientError
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+FINAL = ("completed", "failed", "cancelled")
+
+
+@pytest.fixture
+def jp_server_config(tmp_path: Path) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_jobs": True},
+            "allow_unauthenticated_access": False,
+        },
+        "JobsConfig": {
+            "jobs_root": str(tmp_path / "jobs-root"),
+            "db_path": str(tmp_path / "jobs.sqlite"),
+        },
+        "LocalBackend": {"max_concurrent_jobs": 2, "cancel_grace_seconds": 2.0},
+        "JobsApp": {"watch_interval": 0.2},
+    }
+
+
+def write_notebook(path: Path, *sources: str, parameters: str | None = None) -> Path:
+    """A notebook with an optional `parameters` cell first, then one code cell per source."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    if parameters is not None:
+        cell = nbformat.v4.new_code_cell(parameters)
+        cell.metadata["tags"] = ["parameters"]
+        nb.cells.append(cell)
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+class JobsClient:
+    """The REST API as a test uses it."""
+
+    def __init__(self, fetch: Any):
+        self._fetch = fetch
+
+    async def request(self, method: str, *parts: str, body: Any = None, **params: Any) -> Any:
+        kwargs: dict[str, Any] = {"method": method, "params": params}
+        if body is not None:
+            kwargs["body"] = body if isinstance(body, str) else json.dumps(body)
+        elif method in ("POST",):
+            kwargs["body"] = "{}"
+        response = await self._fetch("jupyter-jobs", *parts, **kwargs)
+        if response.code == 204:
+            return None
+        text = response.body.decode()
+        return (
+            json.loads(text)
+            if response.headers.get("Content-Type", "").startswith(
+                ("application/json", "application/x-ipynb+json")
+            )
+            else text
+        )
+
+    async def error(
+        self, method: str, *parts: str, body: Any = None, **params: Any
+    ) -> tuple[int, str]:
+        """The status and JSON message of a request that must fail."""
+        with pytest.raises(HTTPClientError) as info:
+            await self.request(method, *parts, body=body, **params)
+        payload = json.loads(info.value.response.body.decode())
+        return info.value.code, payload["message"]
+
+    async def submit(self, path: str, **fields: Any) -> dict[str, Any]:
+        return await self.request("POST", "jobs", body={"path": path, **fields})
+
+    async def get(self, job_id: str) -> dict[str, Any]:
+        return await self.request("GET", "jobs", job_id)
+
+    async def wait_for(self, job_id: str, *statuses: str, timeout: float = 90) -> dict[str, Any]:
+        """Poll until the job is in one of statuses (default: any final one)."""
+        wanted = statuses or FINAL
+        deadline = time.monotonic() + timeout
+        while True:
+            job = await self.get(job_id)
+            if job["status"] in wanted:
+                return job
+            if job["status"] in FINAL or time.monotonic() > deadline:
+                raise AssertionError(f"job ended up {job['status']}, not {wanted}: {job}")
+            await asyncio.sleep(0.1)
+
+    async def log(self, job_id: str, after: int = 0) -> dict[str, Any]:
+        return await self.request("GET", "jobs", job_id, "log", after=str(after))
+
+    async def wait_for_log(
+        self, job_id: str, predicate: Any, timeout: float = 60
+    ) -> list[dict[str, Any]]:
+        """Poll the log until predicate(events) holds; the events so far."""
+        deadline = time.monotonic() + timeout
+        while True:
+            events = (await self.log(job_id))["events"]
+            if predicate(events):
+                return events
+            assert time.monotonic() < deadline, f"log never matched; it has {events}"
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+def jobs(jp_fetch: Any, jp_serverapp: Any) -> JobsClient:
+    return JobsClient(jp_fetch)
+
+
+@pytest.fixture
+def root(jp_root_dir: Path) -> Path:
+    """The server's root directory, where tests put the notebooks they run."""
+    return Path(jp_root_dir)
+
+
+def stdout_text(events: list[dict[str, Any]]) -> str:
+    return "".join(
+        e["output"]["text"]
+        for e in events
+        if e["type"] == "output" and e["output"]["output_type"] == "stream"
+    )
