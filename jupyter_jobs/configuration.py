@@ -63,8 +63,9 @@ class JobsConfig(LoggingConfigurable):
             backends[name] = cls(parent=self)
         return backends
 
-    def create_manager(self, root_dir: str) -> JobManager:
+    def create_manager(self, root_dir: str, confine_to_root: bool = True) -> JobManager:
         return JobManager(
+            confine_to_root=confine_to_root,
             root_dir=root_dir,
             jobs_root=self.jobs_root,
             store=JobStore(self.db_path),

@@ -31,6 +31,8 @@ ALL_STATES = ACTIVE_STATES + FINAL_STATES
 
 # Marks every process of a job (runner, kernel, their children) so that cancel finds them all.
 JOB_ENV_MARKER = "JUPYTER_JOBS_JOB_ID"
+# Tells code running inside a job where its job directory is (jupyter_jobs.record uses it).
+JOB_DIR_ENV = "JUPYTER_JOBS_JOB_DIR"
 
 
 def utc_now() -> str:

@@ -52,8 +52,11 @@ class JobManager:
         default_backend: str = "local",
         kernel_spec_manager: KernelSpecManager | None = None,
         log: logging.Logger | None = None,
+        confine_to_root: bool = True,
     ):
         self.root_dir = str(Path(root_dir).resolve())
+        # The server only runs files inside its root; the CLI and API run any file of the user's.
+        self.confine_to_root = confine_to_root
         self.jobs_root = Path(jobs_root)
         self.jobs_root.mkdir(parents=True, exist_ok=True)
         self.store = store
@@ -96,7 +99,7 @@ class JobManager:
         resources: Any = None,
     ) -> dict[str, Any]:
         """Check everything, then create the job and start it; nothing is left behind on error."""
-        source, relative_path, kind = resolve_input(self.root_dir, path)
+        source, given_path, kind = resolve_input(self.root_dir, path, self.confine_to_root)
         parameters = check_parameters(parameters)
         backend_name = check_optional_string(backend, "backend") or self.default_backend
         chosen = self._backend(backend_name)
@@ -106,7 +109,7 @@ class JobManager:
         name = check_name(name, default=source.stem)
         kernel_name = check_optional_string(kernel_name, "kernel_name")
         if kind == "notebook":
-            kernel_name = self._notebook_kernel(source, relative_path, kernel_name)
+            kernel_name = self._notebook_kernel(source, given_path, kernel_name)
         else:
             kernel_name = None  # a script runs on the server's Python
 
@@ -125,7 +128,7 @@ class JobManager:
         record = JobRecord(
             id=job_id,
             name=name,
-            path=relative_path,
+            path=str(source),
             kind=kind,
             backend=backend_name,
             status="queued",
@@ -152,11 +155,11 @@ class JobManager:
         self._updated(record)
         return self.describe(record)
 
-    def _notebook_kernel(self, source: Path, relative_path: str, kernel_name: str | None) -> str:
+    def _notebook_kernel(self, source: Path, given_path: str, kernel_name: str | None) -> str:
         try:
             nb = nbformat.read(str(source), as_version=4)
         except Exception as e:
-            raise InvalidRequest(f"{relative_path!r} is not a readable notebook: {e}") from None
+            raise InvalidRequest(f"{given_path!r} is not a readable notebook: {e}") from None
         if kernel_name is None:
             kernel_name = nb.metadata.get("kernelspec", {}).get("name") or "python3"
         if kernel_name not in self.kernel_spec_manager.find_kernel_specs():
@@ -399,15 +402,10 @@ class JobManager:
 
     def describe(self, record: JobRecord) -> dict[str, Any]:
         """A job as the REST API shows it."""
-        output = JobDirectory(record.job_dir).output_path(record.kind)
-        try:
-            output_path = output.relative_to(self.root_dir).as_posix()
-        except ValueError:
-            output_path = str(output)
         return {
             "id": record.id,
             "name": record.name,
-            "path": record.path,
+            "path": self._shown_path(record.path),
             "kind": record.kind,
             "backend": record.backend,
             "backend_id": record.backend_id,
@@ -421,9 +419,16 @@ class JobManager:
             "finished_at": record.finished_at,
             "progress": {"done": record.progress_done, "total": record.progress_total},
             "error": record.error,
-            "output_path": output_path,
+            "output_path": self._shown_path(JobDirectory(record.job_dir).output_path(record.kind)),
             "output_fetched": record.output_fetched,
         }
+
+    def _shown_path(self, path: str | Path) -> str:
+        """Relative to the root directory when inside it, absolute otherwise."""
+        try:
+            return Path(path).relative_to(self.root_dir).as_posix()
+        except ValueError:
+            return str(path)
 
     def close(self) -> None:
         for backend in self.backends.values():

@@ -17,7 +17,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
-    path TEXT NOT NULL,
+    path TEXT NOT NULL, -- the input file, absolute
     kind TEXT NOT NULL,
     backend TEXT NOT NULL,
     backend_id TEXT,

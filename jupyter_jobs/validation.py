@@ -14,28 +14,30 @@ KINDS = {".ipynb": "notebook", ".py": "script"}
 MAX_NAME_LENGTH = 200
 
 
-def resolve_input(root_dir: str, path: Any) -> tuple[Path, str, str]:
-    """The file a client names, as (absolute path, path relative to root, kind).
+def resolve_input(root_dir: str, path: Any, confine: bool = True) -> tuple[Path, str, str]:
+    """The file a client names, as (absolute path, path as given, kind).
 
-    Only relative paths that stay inside root_dir are accepted, symbolic links
-    included: `../x`, `/etc/passwd` and a link pointing out are refused.
+    With confine (the server), only relative paths that stay inside root_dir are
+    accepted, symbolic links included: `../x`, `/etc/passwd` and a link pointing
+    out are refused. Without (the CLI and Python API, the user's own process),
+    any path is taken, relative ones from root_dir.
     """
     if not isinstance(path, str) or not path.strip():
         raise InvalidRequest("'path' must be a non-empty string, relative to the server root")
     if "\0" in path:
         raise InvalidRequest("'path' must not contain NUL characters")
-    if os.path.isabs(path) or PurePosixPath(path).is_absolute():
+    if confine and (os.path.isabs(path) or PurePosixPath(path).is_absolute()):
         raise InvalidRequest(f"'path' must be relative to the server root, not absolute: {path!r}")
     root = Path(root_dir).resolve()
     target = (root / path).resolve()
-    if target != root and root not in target.parents:
+    if confine and target != root and root not in target.parents:
         raise InvalidRequest(f"'path' points outside the server root: {path!r}")
     if not target.is_file():
         raise NotFound(f"No such file: {path!r}")
     kind = KINDS.get(target.suffix.lower())
     if kind is None:
         raise InvalidRequest(f"{path!r} is neither a notebook (.ipynb) nor a Python script (.py)")
-    return target, target.relative_to(root).as_posix(), kind
+    return target, path, kind
 
 
 def check_parameters(parameters: Any) -> dict[str, Any]:

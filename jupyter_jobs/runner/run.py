@@ -7,7 +7,7 @@ import signal
 import traceback
 from typing import Any
 
-from ..jobdir import JOB_ENV_MARKER, JobDirectory
+from ..jobdir import JOB_DIR_ENV, JOB_ENV_MARKER, JobDirectory
 from ..processes import kill_job_processes
 from .queue import wait_for_slot
 from .recorder import RunRecorder
@@ -19,6 +19,7 @@ def run(job_dir: str) -> int:
     jobdir = JobDirectory(job_dir)
     spec = jobdir.read_spec()
     os.environ[JOB_ENV_MARKER] = spec.id  # inherited by the kernel and everything it starts
+    os.environ[JOB_DIR_ENV] = str(jobdir.path.resolve())
     stop = StopRequest(spec.cancel_grace_seconds)
     stop.install()
     recorder = RunRecorder(jobdir)
