@@ -57,7 +57,6 @@ class JobsAPIHandler(ExtensionHandlerMixin, APIHandler):
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data))
 
 
@@ -84,7 +83,7 @@ class JobsHandler(JobsAPIHandler):
             unknown = sorted(set(body) - REQUEST_FIELDS)
             if unknown:
                 raise InvalidRequest(f"Unknown field(s): {', '.join(unknown)}")
-            job = self.manager.submit(**body)
+            job = self.manager.submit(**{"path": None, **body})
         self.write_json(job, status=201)
 
 
@@ -118,11 +117,8 @@ class OutputHandler(JobsAPIHandler):
     def get(self, job_id: str) -> None:
         with self.errors_as_http():
             kind, data = self.manager.output(job_id)
-        if kind == "notebook":
-            self.set_header("Content-Type", "application/x-ipynb+json; charset=UTF-8")
-        else:
-            self.set_header("Content-Type", "text/plain; charset=UTF-8")
-        self.finish(data)
+        content_type = "application/x-ipynb+json" if kind == "notebook" else "text/plain"
+        self.finish(data, set_content_type=f"{content_type}; charset=UTF-8")
 
 
 class LogHandler(JobsAPIHandler):

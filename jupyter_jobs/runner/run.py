@@ -36,11 +36,14 @@ def run(job_dir: str) -> int:
             recorder.set_status("running")
             status, error = _run_kind(spec.kind, spec, jobdir, recorder, stop)
     except Exception as e:
-        status = "failed"
-        error = {
-            "message": f"The runner failed: {e}",
-            "traceback": traceback.format_exc().splitlines(),
-        }
+        if stop.requested:  # e.g. a kernel stopped while it was still starting
+            status = "cancelled"
+        else:
+            status = "failed"
+            error = {
+                "message": f"The runner failed: {e}",
+                "traceback": traceback.format_exc().splitlines(),
+            }
     if status == "cancelled" and not jobdir.cancel_requested():
         # Stopped by a signal nobody asked for through jupyter-jobs: a cluster's time
         # limit, a shutdown of the machine. That is a failure, not a cancel.

@@ -1,0 +1,288 @@
+"""Results: named values a job keeps with `jupyter_jobs.record`, loaded back with `job.result()`.
+
+Inside a job (the runner sets JUPYTER_JOBS_JOB_DIR for the kernel or the script),
+`record(name, value)` writes the value into the job directory::
+
+    results/index.json        [{"name", "format", "size", "type", "recorded_at"}, ...]
+    results/<name>.json       plain data: None, bool, int, float, str, and lists and
+                              dicts (with string keys) of those
+    results/<name>.pickle     any other picklable Python object: numpy arrays, fitted models
+
+Each value may take at most 100 MB once serialized (JUPYTER_JOBS_RECORD_MAX_BYTES or
+`max_bytes=` change that); a bigger one raises ResultTooLarge and nothing is kept.
+Recording a name again replaces its value. The files are written whole or not at
+all, so a reader never sees half a value.
+
+Loading unpickles what the job wrote: only load results of jobs you trust (your own).
+This module imports nothing heavy: code inside jobs imports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import pickle
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .jobdir import JOB_DIR_ENV, utc_now
+
+RESULTS_DIR = "results"
+INDEX_NAME = "index.json"
+MAX_BYTES_ENV = "JUPYTER_JOBS_RECORD_MAX_BYTES"
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}")
+FORMATS = ("json", "pickle")
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_BYTES_ENV",
+    "ResultTooLarge",
+    "list_results",
+    "load_code",
+    "load_results",
+    "record",
+]
+
+
+class ResultTooLarge(ValueError):
+    """A value is bigger than the size limit of `record`; nothing was kept."""
+
+
+class _Oversize(Exception):
+    pass
+
+
+class _LimitedWriter:
+    """A binary file that refuses to grow past a limit (so a huge value is never written whole)."""
+
+    def __init__(self, file: IO[bytes], limit: int):
+        self._file = file
+        self._limit = limit
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += memoryview(data).nbytes
+        if self.size > self._limit:
+            raise _Oversize
+        return self._file.write(data)
+
+
+def record(
+    name: str, value: Any, *, format: str | None = None, max_bytes: int | None = None
+) -> None:
+    """Keep `value` under `name` as a result of the running job.
+
+    Plain data (None, bool, int, float, str, lists and string-keyed dicts of
+    those) is kept as JSON, anything else with pickle; `format="pickle"` forces
+    pickle. Outside a job the value is checked (it must serialize and fit the
+    limit) and then dropped, with a warning, so that a notebook can be tried
+    interactively before it is submitted.
+
+    Raises ResultTooLarge past the size limit (100 MB unless `max_bytes` or the
+    JUPYTER_JOBS_RECORD_MAX_BYTES environment variable says otherwise), ValueError
+    for a bad name or format, and pickle's own errors for what cannot be pickled.
+    """
+    _check_name(name)
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+    chosen = format or ("json" if _is_plain(value) else "pickle")
+    limit = _max_bytes(max_bytes)
+    job_dir = os.environ.get(JOB_DIR_ENV)
+    if not job_dir:
+        _serialize(value, chosen, limit, _Discard(), name)
+        warnings.warn(
+            f"jupyter_jobs.record({name!r}, ...) outside a job: the value was checked, not kept",
+            stacklevel=2,
+        )
+        return
+    folder = Path(job_dir) / RESULTS_DIR
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{name}.{chosen}"
+    tmp = folder / f".{name}.{chosen}.{os.getpid()}.tmp"
+    try:
+        with tmp.open("wb") as f:
+            size = _serialize(value, chosen, limit, f, name)
+            f.flush()
+            os.fsync(f.fileno())
+        with _locked(folder):
+            entries = [e for e in _read_index(folder) if e["name"] != name]
+            for other in FORMATS:
+                if other != chosen:
+                    (folder / f"{name}.{other}").unlink(missing_ok=True)
+            os.replace(tmp, target)
+            entries.append(
+                {
+                    "name": name,
+                    "format": chosen,
+                    "size": size,
+                    "type": _type_name(value),
+                    "recorded_at": utc_now(),
+                }
+            )
+            _write_index(folder, entries)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def list_results(job_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """What a job recorded, in recording order: name, format, size (bytes), type, recorded_at."""
+    folder = Path(job_dir) / RESULTS_DIR
+    return [e for e in _read_index(folder) if (folder / f"{e['name']}.{e['format']}").is_file()]
+
+
+def load_results(job_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The values a job recorded, by name (pickled ones are unpickled: trust the job)."""
+    folder = Path(job_dir) / RESULTS_DIR
+    values: dict[str, Any] = {}
+    for entry in list_results(job_dir):
+        path = folder / f"{entry['name']}.{entry['format']}"
+        with path.open("rb") as f:
+            values[entry["name"]] = json.load(f) if entry["format"] == "json" else pickle.load(f)
+    return values
+
+
+def load_code(job_id: str, names: list[str], job_name: str | None = None) -> str:
+    """Python that loads a job's results into a session: `results`, and a variable per name.
+
+    It goes through the job store (`jupyter_jobs.get`), as any code of the user's
+    would; names that are not Python identifiers stay in the `results` dict only.
+    """
+    title = f"{job_name!r} ({job_id})" if job_name else job_id
+    lines = [
+        f"# Results of job {title}",
+        "import jupyter_jobs",
+        "",
+        f"results = jupyter_jobs.get({job_id!r}).result()",
+    ]
+    for name in names:
+        if name.isidentifier() and not _is_keyword(name) and name != "results":
+            lines.append(f"{name} = results[{name!r}]")
+    return "\n".join(lines) + "\n"
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise ValueError(
+            f"A result name must start with a letter or '_' and have at most 100 letters, "
+            f"digits, '_', '.' or '-': {name!r} does not"
+        )
+
+
+def _max_bytes(max_bytes: int | None) -> int:
+    if max_bytes is not None:
+        if not isinstance(max_bytes, int) or max_bytes < 1:
+            raise ValueError(f"max_bytes must be a positive integer, not {max_bytes!r}")
+        return max_bytes
+    text = os.environ.get(MAX_BYTES_ENV)
+    if not text:
+        return DEFAULT_MAX_BYTES
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{MAX_BYTES_ENV} must be a positive number of bytes, not {text!r}")
+    return value
+
+
+def _is_plain(value: Any, depth: int = 0) -> bool:
+    """Whether JSON gives exactly this value back (types included: no tuples, no numpy)."""
+    if depth > 100:
+        return False
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if kind is list:
+        return all(_is_plain(v, depth + 1) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _is_plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _serialize(value: Any, format: str, limit: int, file: Any, name: str) -> int:
+    writer = _LimitedWriter(file, limit)
+    try:
+        if format == "json":
+            try:
+                text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"Result {name!r} cannot be kept as JSON: {e}") from None
+            data = text.encode("utf-8")
+            if len(data) > limit:
+                raise _Oversize
+            writer.write(data)
+        else:
+            pickle.dump(value, writer, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[arg-type]
+    except _Oversize:
+        raise ResultTooLarge(
+            f"Result {name!r} ({_type_name(value)}) is larger than the limit of "
+            f"{_human_size(limit)} as {format}: save it to a file of its own instead, or raise "
+            f"the limit with record(..., max_bytes=N) or the {MAX_BYTES_ENV} environment variable"
+        ) from None
+    return writer.size
+
+
+class _Discard:
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+def _type_name(value: Any) -> str:
+    kind = type(value)
+    module = kind.__module__
+    return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
+
+
+def _human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    amount = float(size)
+    for unit in ("KB", "MB", "GB"):
+        amount /= 1024
+        if amount < 1024 or unit == "GB":
+            break
+    return f"{amount:.4g} {unit}"
+
+
+def _is_keyword(name: str) -> bool:
+    import keyword
+
+    return keyword.iskeyword(name) or keyword.issoftkeyword(name)
+
+
+def _read_index(folder: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads((folder / INDEX_NAME).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return []
+    return [e for e in data.get("results", []) if isinstance(e, dict) and "name" in e]
+
+
+def _write_index(folder: Path, entries: list[dict[str, Any]]) -> None:
+    tmp = folder / f".{INDEX_NAME}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"results": entries}, indent=1))
+    os.replace(tmp, folder / INDEX_NAME)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One writer of the index at a time, across threads and processes of the job."""
+    import fcntl
+
+    with (folder / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
