@@ -15,3 +15,36 @@ def _jupyter_server_extension_points() -> list[dict[str, object]]:
     from .app import JobsApp
 
     return [{"module": "jupyter_jobs.app", "app": JobsApp}]
+
+
+# The Python API, imported on first use: `python -m jupyter_jobs.runner` imports this
+# package and must stay fast, and code inside a job needs no more than `record`.
+_LAZY = {
+    "submit": "api",
+    "jobs": "api",
+    "get": "api",
+    "last_job": "api",
+    "cleanup": "api",
+    "configure": "api",
+    "Job": "api",
+    "JobFailed": "api",
+    "JobCancelled": "api",
+    "CleanupRefused": "api",
+    "record": "results",
+    "ResultTooLarge": "results",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jupyter_jobs' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -134,6 +134,14 @@ class LogHandler(JobsAPIHandler):
         self.write_json({"events": events, "next": next_seq})
 
 
+class ResultsHandler(JobsAPIHandler):
+    @tornado.web.authenticated
+    @authorized
+    def get(self, job_id: str) -> None:
+        with self.errors_as_http():
+            self.write_json(self.manager.results(job_id))
+
+
 class BackendsHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
@@ -148,5 +156,6 @@ def routes() -> list[tuple[str, type[JobsAPIHandler]]]:
         (rf"/jupyter-jobs/jobs/{JOB_ID}/cancel", CancelHandler),
         (rf"/jupyter-jobs/jobs/{JOB_ID}/output", OutputHandler),
         (rf"/jupyter-jobs/jobs/{JOB_ID}/log", LogHandler),
+        (rf"/jupyter-jobs/jobs/{JOB_ID}/results", ResultsHandler),
         (r"/jupyter-jobs/backends", BackendsHandler),
     ]

@@ -23,6 +23,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from .backends.base import Backend, BackendState
 from .errors import BackendUnavailable, Conflict, InvalidRequest, JobsError, NotFound
 from .jobdir import ACTIVE_STATES, ALL_STATES, FINAL_STATES, JobDirectory, JobSpec, utc_now
+from .results import list_results, load_code
 from .store import JobRecord, JobStore
 from .validation import (
     check_name,
@@ -251,6 +252,26 @@ class JobManager:
         if record.status in FINAL_STATES and not record.output_fetched:
             self.store.update(job_id, output_fetched=True)
         return record.kind, data
+
+    def results(self, job_id: str, mark_seen: bool = True) -> dict[str, Any]:
+        """What the job kept with jupyter_jobs.record, and Python code that loads it.
+
+        Like fetching the output, reading the results of a finished job marks them
+        as seen (unless mark_seen is False), which lets it be removed without force.
+        """
+        record = self._record(job_id)
+        entries = [
+            {key: entry.get(key) for key in ("name", "format", "size", "type")}
+            for entry in list_results(record.job_dir)
+        ]
+        code = None
+        if record.status == "completed" and entries:
+            code = load_code(record.id, [e["name"] for e in entries], record.name)
+        if mark_seen and record.status in FINAL_STATES and not record.output_fetched:
+            self.store.update(job_id, output_fetched=True)
+            record.output_fetched = True
+            self._updated(record)
+        return {"results": entries, "load_code": code}
 
     def describe_backends(self) -> dict[str, Any]:
         return {

@@ -136,11 +136,18 @@ def list_results(job_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return [e for e in _read_index(folder) if (folder / f"{e['name']}.{e['format']}").is_file()]
 
 
-def load_results(job_dir: str | os.PathLike[str]) -> dict[str, Any]:
-    """The values a job recorded, by name (pickled ones are unpickled: trust the job)."""
+def load_results(
+    job_dir: str | os.PathLike[str], formats: tuple[str, ...] = FORMATS
+) -> dict[str, Any]:
+    """The values a job recorded, by name (pickled ones are unpickled: trust the job).
+
+    `formats=("json",)` loads the plain data only, which needs no library of the job's.
+    """
     folder = Path(job_dir) / RESULTS_DIR
     values: dict[str, Any] = {}
     for entry in list_results(job_dir):
+        if entry["format"] not in formats:
+            continue
         path = folder / f"{entry['name']}.{entry['format']}"
         with path.open("rb") as f:
             values[entry["name"]] = json.load(f) if entry["format"] == "json" else pickle.load(f)
@@ -227,7 +234,7 @@ def _serialize(value: Any, format: str, limit: int, file: Any, name: str) -> int
     except _Oversize:
         raise ResultTooLarge(
             f"Result {name!r} ({_type_name(value)}) is larger than the limit of "
-            f"{_human_size(limit)} as {format}: save it to a file of its own instead, or raise "
+            f"{human_size(limit)} as {format}: save it to a file of its own instead, or raise "
             f"the limit with record(..., max_bytes=N) or the {MAX_BYTES_ENV} environment variable"
         ) from None
     return writer.size
@@ -244,7 +251,7 @@ def _type_name(value: Any) -> str:
     return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
 
 
-def _human_size(size: int) -> str:
+def human_size(size: int) -> str:
     if size < 1024:
         return f"{size} bytes"
     amount = float(size)
