@@ -1,0 +1,301 @@
+import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { DocumentRegistry } from '@jupyterlab/docregistry';
+import { Contents, KernelSpec, ServerConnection } from '@jupyterlab/services';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { IKernelChoice, SubmitJobForm } from './dialog';
+import { findParametersSource, parseParameters } from './parameters';
+import { IBackendList, IJob, IJobsManager } from './tokens';
+
+/**
+ * Whether an error is an HTTP answer with the given status.
+ */
+export function hasStatus(reason: unknown, status: number): boolean {
+  return (
+    reason instanceof ServerConnection.ResponseError &&
+    reason.response.status === status
+  );
+}
+
+/**
+ * Offer to save a document with unsaved changes before running it.
+ *
+ * @returns false if the user cancelled.
+ */
+export async function saveFirst(
+  context: DocumentRegistry.Context | null | undefined,
+  trans: TranslationBundle
+): Promise<boolean> {
+  if (!context || !context.model.dirty) {
+    return true;
+  }
+  const result = await showDialog({
+    title: trans.__('Save before running?'),
+    body: trans.__(
+      '“%1” has unsaved changes. A job runs the file as it is saved on disk.',
+      PathExt.basename(context.path)
+    ),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.warnButton({
+        label: trans.__('Run Saved Version'),
+        accept: false,
+        actions: ['run-saved']
+      }),
+      Dialog.okButton({ label: trans.__('Save and Run') })
+    ],
+    defaultButton: 2
+  });
+  if (result.button.accept) {
+    await context.save();
+    return true;
+  }
+  return result.button.actions.indexOf('run-saved') !== -1;
+}
+
+/**
+ * The options of `runAsJob`.
+ */
+export interface IRunOptions {
+  /**
+   * The file to run, relative to the server root.
+   */
+  path: string;
+  /**
+   * The jobs manager.
+   */
+  manager: IJobsManager;
+  /**
+   * The contents manager, to read the notebook's parameters.
+   */
+  contents: Contents.IManager;
+  /**
+   * The kernel specs, to choose a kernel.
+   */
+  kernelspecs: KernelSpec.IManager | null;
+  /**
+   * The open document of the file, if any (to offer saving first).
+   */
+  context?: DocumentRegistry.Context | null;
+  /**
+   * The translation bundle.
+   */
+  trans: TranslationBundle;
+  /**
+   * The application translator, passed to the dialog.
+   */
+  translator?: import('@jupyterlab/translation').ITranslator;
+}
+
+/**
+ * Run a notebook or a script as a background job: save first if needed,
+ * show the dialog, submit.
+ *
+ * @returns the new job, or null if the user cancelled.
+ */
+export async function runAsJob(options: IRunOptions): Promise<IJob | null> {
+  const { path, manager, contents, kernelspecs, trans } = options;
+  if (!(await saveFirst(options.context, trans))) {
+    return null;
+  }
+  const kind =
+    PathExt.extname(path).toLowerCase() === '.ipynb' ? 'notebook' : 'script';
+
+  // Read the notebook's parameters cell and kernel.
+  let parameters = undefined;
+  let hasParametersCell = false;
+  let notebookKernel: string | null = null;
+  if (kind === 'notebook') {
+    try {
+      const model = await contents.get(path, {
+        content: true,
+        type: 'notebook'
+      });
+      const source = findParametersSource(model.content);
+      hasParametersCell = source !== null;
+      parameters = source === null ? [] : parseParameters(source);
+      const spec = model.content?.metadata?.kernelspec;
+      notebookKernel = spec?.display_name ?? spec?.name ?? null;
+    } catch (reason) {
+      await showErrorMessage(
+        trans.__('Cannot read %1', path),
+        (reason as Error).message ?? String(reason)
+      );
+      return null;
+    }
+  }
+
+  let backends: IBackendList | null = null;
+  try {
+    backends = await manager.backends();
+  } catch (reason) {
+    console.warn('jupyter-jobs: cannot list backends', reason);
+  }
+
+  let kernels: IKernelChoice[] | null = null;
+  if (kind === 'notebook' && kernelspecs) {
+    try {
+      await kernelspecs.ready;
+      const specs = kernelspecs.specs?.kernelspecs ?? {};
+      kernels = Object.keys(specs)
+        .sort()
+        .map(name => ({
+          name,
+          displayName: specs[name]?.display_name ?? name
+        }));
+    } catch {
+      kernels = null;
+    }
+  }
+
+  const form = new SubmitJobForm({
+    path,
+    kind,
+    name: PathExt.basename(path, PathExt.extname(path)),
+    parameters,
+    hasParametersCell,
+    backends,
+    kernels,
+    notebookKernel,
+    translator: options.translator
+  });
+  const result = await showDialog({
+    title: trans.__('Run as Background Job'),
+    body: form,
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: trans.__('Run') })
+    ],
+    focusNodeSelector: 'input',
+    defaultButton: 1
+  });
+  if (!result.button.accept || !result.value) {
+    return null;
+  }
+  try {
+    return await manager.submit(result.value);
+  } catch (reason) {
+    await showErrorMessage(
+      trans.__('The job could not be submitted'),
+      (reason as Error).message ?? String(reason)
+    );
+    return null;
+  }
+}
+
+/**
+ * Remove a job; when the server refuses because its output was never opened
+ * (409), ask before removing it anyway.
+ *
+ * @returns whether the job was removed.
+ */
+export async function removeJob(
+  manager: IJobsManager,
+  id: string,
+  trans: TranslationBundle
+): Promise<boolean> {
+  try {
+    await manager.remove(id);
+    return true;
+  } catch (reason) {
+    if (!hasStatus(reason, 409)) {
+      await showErrorMessage(
+        trans.__('The job could not be removed'),
+        (reason as Error).message ?? String(reason)
+      );
+      return false;
+    }
+    const job = manager.get(id);
+    const answer = await showDialog({
+      title: trans.__('Remove job?'),
+      body: trans.__(
+        'The output of “%1” was never opened. Remove the job and its output anyway?',
+        job?.name ?? id
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Remove') })
+      ]
+    });
+    if (!answer.button.accept) {
+      return false;
+    }
+    try {
+      await manager.remove(id, true);
+      return true;
+    } catch (error) {
+      await showErrorMessage(
+        trans.__('The job could not be removed'),
+        (error as Error).message ?? String(error)
+      );
+      return false;
+    }
+  }
+}
+
+/**
+ * Remove every finished job; asks once before removing those whose output
+ * was never opened.
+ *
+ * @returns how many jobs were removed.
+ */
+export async function clearFinished(
+  manager: IJobsManager,
+  trans: TranslationBundle
+): Promise<number> {
+  const finished = manager.jobs.filter(
+    job =>
+      job.status === 'completed' ||
+      job.status === 'failed' ||
+      job.status === 'cancelled'
+  );
+  let removed = 0;
+  const unopened: IJob[] = [];
+  const errors: string[] = [];
+  for (const job of finished) {
+    try {
+      await manager.remove(job.id);
+      removed++;
+    } catch (reason) {
+      if (hasStatus(reason, 409)) {
+        unopened.push(job);
+      } else if (!hasStatus(reason, 404)) {
+        errors.push(`${job.name}: ${(reason as Error).message}`);
+      }
+    }
+  }
+  if (unopened.length > 0) {
+    const answer = await showDialog({
+      title: trans.__('Remove jobs with unopened output?'),
+      body: trans._n(
+        'The output of %1 finished job was never opened. Remove it anyway?',
+        'The outputs of %1 finished jobs were never opened. Remove them anyway?',
+        unopened.length
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Keep Them') }),
+        Dialog.warnButton({ label: trans.__('Remove') })
+      ]
+    });
+    if (answer.button.accept) {
+      for (const job of unopened) {
+        try {
+          await manager.remove(job.id, true);
+          removed++;
+        } catch (reason) {
+          if (!hasStatus(reason, 404)) {
+            errors.push(`${job.name}: ${(reason as Error).message}`);
+          }
+        }
+      }
+    }
+  }
+  if (errors.length > 0) {
+    await showErrorMessage(
+      trans.__('Some jobs could not be removed'),
+      errors.join('\n')
+    );
+  }
+  return removed;
+}

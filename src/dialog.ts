@@ -1,0 +1,710 @@
+import { Dialog } from '@jupyterlab/apputils';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+
+import {
+  convertValue,
+  formatValue,
+  guessValue,
+  IParameter,
+  isIdentifier,
+  ParameterType
+} from './parameters';
+import {
+  IBackend,
+  IBackendList,
+  IBackendResource,
+  IJobRequest
+} from './tokens';
+
+/**
+ * The class name of the submit form.
+ */
+export const SUBMIT_FORM_CLASS = 'jp-JobsSubmitForm';
+
+/**
+ * The class JupyterLab's dialog looks for to refuse an invalid form.
+ */
+const ERROR_CLASS = 'jp-mod-error';
+
+/**
+ * A kernel that can be chosen.
+ */
+export interface IKernelChoice {
+  /**
+   * The kernel spec name.
+   */
+  name: string;
+  /**
+   * Its display name.
+   */
+  displayName: string;
+}
+
+/**
+ * The form of the "Run as Background Job" dialog: job name, parameters,
+ * backend and its resources, kernel. Invalid values are marked and keep the
+ * dialog's Run button disabled.
+ */
+export class SubmitJobForm
+  extends Widget
+  implements Dialog.IBodyWidget<IJobRequest>
+{
+  /**
+   * Construct the form.
+   */
+  constructor(options: SubmitJobForm.IOptions) {
+    super();
+    this.addClass(SUBMIT_FORM_CLASS);
+    this._options = options;
+    this._trans = (options.translator ?? nullTranslator).load('jupyter_jobs');
+    this._build();
+  }
+
+  /**
+   * Whether every field holds a valid value.
+   */
+  get isValid(): boolean {
+    this._validateAll();
+    return this.node.querySelector(`.${ERROR_CLASS}`) === null;
+  }
+
+  /**
+   * The request the form describes.
+   *
+   * @throws Error if a field is invalid (the dialog does not let that happen).
+   */
+  getValue(): IJobRequest {
+    if (!this.isValid) {
+      throw new Error(this._trans.__('Some values are invalid.'));
+    }
+    const request: IJobRequest = {
+      path: this._options.path,
+      name: this._nameInput.value.trim(),
+      parameters: this._parameterValues()
+    };
+    if (this._backendSelect) {
+      request.backend = this._backendSelect.value;
+      const resources: { [name: string]: any } = {};
+      for (const field of this._resourceFields) {
+        const text = field.input.value.trim();
+        if (text === '') {
+          continue;
+        }
+        resources[field.resource.name] =
+          field.resource.type === 'integer' ? Number(text) : text;
+      }
+      if (Object.keys(resources).length > 0) {
+        request.resources = resources;
+      }
+    }
+    if (this._kernelSelect && this._kernelSelect.value) {
+      request.kernel_name = this._kernelSelect.value;
+    }
+    return request;
+  }
+
+  /**
+   * Build the form.
+   */
+  private _build(): void {
+    const trans = this._trans;
+    const options = this._options;
+
+    const file = document.createElement('p');
+    file.className = 'jp-JobsSubmitForm-file';
+    file.textContent = trans.__('File: %1', options.path);
+    this.node.appendChild(file);
+
+    this._nameInput = this._field(
+      this.node,
+      'name',
+      trans.__('Job name'),
+      options.name
+    );
+    this._nameInput.addEventListener('input', () => this._validateName());
+
+    // Parameters
+    const params = document.createElement('fieldset');
+    params.className = 'jp-JobsSubmitForm-parameters';
+    const legend = document.createElement('legend');
+    legend.textContent = trans.__('Parameters');
+    params.appendChild(legend);
+    this.node.appendChild(params);
+    if (options.kind === 'notebook') {
+      const parameters = options.parameters ?? [];
+      if (parameters.length === 0) {
+        const p = document.createElement('p');
+        p.className = 'jp-JobsSubmitForm-hint';
+        p.textContent = options.hasParametersCell
+          ? trans.__('The parameters cell has no simple assignments.')
+          : trans.__('This notebook has no cell tagged “parameters”.');
+        params.appendChild(p);
+      }
+      for (const parameter of parameters) {
+        this._notebookParameter(params, parameter);
+      }
+    } else {
+      this._pairsContainer = document.createElement('div');
+      this._pairsContainer.className = 'jp-JobsSubmitForm-pairs';
+      params.appendChild(this._pairsContainer);
+      for (const [name, value] of Object.entries(options.initialValues ?? {})) {
+        this._addPair(name, formatValue(value, guessType(value)));
+      }
+      const add = document.createElement('button');
+      add.type = 'button';
+      add.className =
+        'jp-Button jp-mod-styled jp-mod-reject jp-JobsSubmitForm-add';
+      add.textContent = trans.__('Add parameter');
+      add.addEventListener('click', () => {
+        const input = this._addPair('', '');
+        input.focus();
+      });
+      params.appendChild(add);
+    }
+
+    // Backend and resources
+    const backends = options.backends;
+    if (backends && backends.backends.length > 0) {
+      const section = document.createElement('fieldset');
+      section.className = 'jp-JobsSubmitForm-backend';
+      const legend = document.createElement('legend');
+      legend.textContent = trans.__('Where to run');
+      section.appendChild(legend);
+      const select = this._select(
+        section,
+        'backend',
+        trans.__('Backend'),
+        backends.backends.map(b => [b.name, b.label || b.name])
+      );
+      select.value = backends.backends.some(b => b.name === backends.default)
+        ? backends.default
+        : backends.backends[0].name;
+      this._backendSelect = select;
+      this._resourcesContainer = document.createElement('div');
+      this._resourcesContainer.className = 'jp-JobsSubmitForm-resources';
+      section.appendChild(this._resourcesContainer);
+      select.addEventListener('change', () => this._renderResources());
+      this.node.appendChild(section);
+      this._renderResources();
+    } else if (backends === null) {
+      const p = document.createElement('p');
+      p.className = 'jp-JobsSubmitForm-hint';
+      p.textContent = trans.__(
+        'The list of backends could not be loaded; the server default is used.'
+      );
+      this.node.appendChild(p);
+    }
+
+    // Kernel
+    if (options.kind === 'notebook' && options.kernels) {
+      const choices: [string, string][] = [
+        [
+          '',
+          options.notebookKernel
+            ? trans.__("The notebook's kernel (%1)", options.notebookKernel)
+            : trans.__("The notebook's kernel")
+        ],
+        ...options.kernels.map(k => [k.name, k.displayName] as [string, string])
+      ];
+      this._kernelSelect = this._select(
+        this.node,
+        'kernel',
+        trans.__('Kernel'),
+        choices
+      );
+    }
+  }
+
+  /**
+   * A labelled text input with a place for its error.
+   */
+  private _field(
+    parent: HTMLElement,
+    key: string,
+    label: string,
+    value: string,
+    hint?: string
+  ): HTMLInputElement {
+    const row = document.createElement('div');
+    row.className = 'jp-JobsSubmitForm-row';
+    const id = `jp-JobsSubmitForm-${key}-${Private.nextId()}`;
+    const labelNode = document.createElement('label');
+    labelNode.htmlFor = id;
+    labelNode.textContent = label;
+    row.appendChild(labelNode);
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.id = id;
+    input.className = 'jp-mod-styled';
+    input.value = value;
+    input.dataset.field = key;
+    input.spellcheck = false;
+    row.appendChild(input);
+    if (hint) {
+      const hintNode = document.createElement('span');
+      hintNode.className = 'jp-JobsSubmitForm-type';
+      hintNode.textContent = hint;
+      row.appendChild(hintNode);
+    }
+    const error = document.createElement('div');
+    error.className = 'jp-JobsSubmitForm-message';
+    error.id = `${id}-error`;
+    error.setAttribute('aria-live', 'polite');
+    input.setAttribute('aria-describedby', error.id);
+    row.appendChild(error);
+    parent.appendChild(row);
+    return input;
+  }
+
+  /**
+   * A labelled select.
+   */
+  private _select(
+    parent: HTMLElement,
+    key: string,
+    label: string,
+    choices: [string, string][]
+  ): HTMLSelectElement {
+    const row = document.createElement('div');
+    row.className = 'jp-JobsSubmitForm-row';
+    const id = `jp-JobsSubmitForm-${key}-${Private.nextId()}`;
+    const labelNode = document.createElement('label');
+    labelNode.htmlFor = id;
+    labelNode.textContent = label;
+    row.appendChild(labelNode);
+    const select = document.createElement('select');
+    select.id = id;
+    select.className = 'jp-mod-styled';
+    select.dataset.field = key;
+    for (const [value, text] of choices) {
+      const option = document.createElement('option');
+      option.value = value;
+      option.textContent = text;
+      select.appendChild(option);
+    }
+    row.appendChild(select);
+    parent.appendChild(row);
+    return select;
+  }
+
+  /**
+   * One input per notebook parameter, labelled with its name.
+   */
+  private _notebookParameter(parent: HTMLElement, parameter: IParameter): void {
+    const initial =
+      this._options.initialValues &&
+      parameter.name in this._options.initialValues
+        ? this._options.initialValues[parameter.name]
+        : parameter.value;
+    const input = this._field(
+      parent,
+      `parameter-${parameter.name}`,
+      parameter.name,
+      formatValue(initial, parameter.type),
+      Private.typeLabel(parameter.type, this._trans)
+    );
+    input.dataset.parameter = parameter.name;
+    if (parameter.comment) {
+      input.title = parameter.comment;
+    }
+    const entry = { parameter, input };
+    this._parameterFields.push(entry);
+    input.addEventListener('input', () => this._validateParameter(entry));
+  }
+
+  /**
+   * Add a free name/value row (scripts).
+   */
+  private _addPair(name: string, value: string): HTMLInputElement {
+    const trans = this._trans;
+    const row = document.createElement('div');
+    row.className = 'jp-JobsSubmitForm-pair';
+    const n = Private.nextId();
+    const nameInput = document.createElement('input');
+    nameInput.type = 'text';
+    nameInput.className = 'jp-mod-styled jp-JobsSubmitForm-pairName';
+    nameInput.value = name;
+    nameInput.placeholder = trans.__('name');
+    nameInput.setAttribute('aria-label', trans.__('Parameter name %1', n));
+    const valueInput = document.createElement('input');
+    valueInput.type = 'text';
+    valueInput.className = 'jp-mod-styled jp-JobsSubmitForm-pairValue';
+    valueInput.value = value;
+    valueInput.placeholder = trans.__('value');
+    valueInput.setAttribute('aria-label', trans.__('Parameter value %1', n));
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'jp-Button jp-mod-minimal jp-JobsSubmitForm-removePair';
+    remove.textContent = '×';
+    remove.setAttribute('aria-label', trans.__('Remove parameter %1', n));
+    const error = document.createElement('div');
+    error.className = 'jp-JobsSubmitForm-message';
+    row.appendChild(nameInput);
+    row.appendChild(valueInput);
+    row.appendChild(remove);
+    row.appendChild(error);
+    this._pairsContainer!.appendChild(row);
+    const pair = { row, nameInput, valueInput, error };
+    this._pairs.push(pair);
+    remove.addEventListener('click', () => {
+      row.remove();
+      this._pairs.splice(this._pairs.indexOf(pair), 1);
+      this._validatePairs();
+      // Let the dialog re-check its Run button.
+      this.node.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    nameInput.addEventListener('input', () => this._validatePairs());
+    valueInput.addEventListener('input', () => this._validatePairs());
+    return nameInput;
+  }
+
+  /**
+   * Show the resource inputs of the selected backend.
+   */
+  private _renderResources(): void {
+    const container = this._resourcesContainer!;
+    container.textContent = '';
+    this._resourceFields = [];
+    const backend = this._selectedBackend();
+    if (!backend) {
+      return;
+    }
+    if (backend.description) {
+      const p = document.createElement('p');
+      p.className = 'jp-JobsSubmitForm-hint';
+      p.textContent = backend.description;
+      container.appendChild(p);
+    }
+    const initial = this._options.initialResources ?? {};
+    for (const resource of backend.resources ?? []) {
+      const value =
+        resource.name in initial
+          ? String(initial[resource.name])
+          : resource.default === undefined || resource.default === null
+            ? ''
+            : String(resource.default);
+      let input: HTMLInputElement | HTMLSelectElement;
+      if (resource.choices && resource.choices.length > 0) {
+        input = this._select(
+          container,
+          `resource-${resource.name}`,
+          resource.label,
+          [
+            ['', this._trans.__('(default)')],
+            ...resource.choices.map(c => [c, c] as [string, string])
+          ]
+        );
+        input.value = resource.choices.indexOf(value) !== -1 ? value : '';
+      } else {
+        input = this._field(
+          container,
+          `resource-${resource.name}`,
+          resource.label,
+          value,
+          resource.description
+        );
+        input.placeholder = Private.resourcePlaceholder(resource);
+      }
+      const field = { resource, input };
+      this._resourceFields.push(field);
+      input.addEventListener('input', () => this._validateResource(field));
+    }
+  }
+
+  private _selectedBackend(): IBackend | undefined {
+    const name = this._backendSelect?.value;
+    return this._options.backends?.backends.find(b => b.name === name);
+  }
+
+  /**
+   * The parameters to send, with their JSON types.
+   */
+  private _parameterValues(): { [name: string]: any } {
+    const values: { [name: string]: any } = {};
+    for (const { parameter, input } of this._parameterFields) {
+      const result = convertValue(input.value, parameter.type);
+      if (result.ok) {
+        values[parameter.name] = result.value;
+      }
+    }
+    for (const { nameInput, valueInput } of this._pairs) {
+      const name = nameInput.value.trim();
+      if (name) {
+        values[name] = guessValue(valueInput.value);
+      }
+    }
+    return values;
+  }
+
+  private _validateAll(): void {
+    this._validateName();
+    for (const entry of this._parameterFields) {
+      this._validateParameter(entry);
+    }
+    this._validatePairs();
+    for (const field of this._resourceFields) {
+      this._validateResource(field);
+    }
+  }
+
+  private _validateName(): void {
+    this._mark(
+      this._nameInput,
+      this._nameInput.value.trim() ? '' : this._trans.__('Enter a job name.')
+    );
+  }
+
+  private _validateParameter(entry: {
+    parameter: IParameter;
+    input: HTMLInputElement;
+  }): void {
+    const result = convertValue(entry.input.value, entry.parameter.type);
+    this._mark(
+      entry.input,
+      result.ok ? '' : Private.translateError(result.error, this._trans)
+    );
+  }
+
+  private _validatePairs(): void {
+    const seen = new Set<string>();
+    for (const pair of this._pairs) {
+      const name = pair.nameInput.value.trim();
+      let message = '';
+      if (!name && pair.valueInput.value.trim()) {
+        message = this._trans.__('Enter a name for this value.');
+      } else if (name && !isIdentifier(name)) {
+        message = this._trans.__('%1 is not a valid Python name.', name);
+      } else if (name && seen.has(name)) {
+        message = this._trans.__('%1 is given twice.', name);
+      }
+      seen.add(name);
+      pair.nameInput.classList.toggle(ERROR_CLASS, !!message);
+      pair.nameInput.setAttribute('aria-invalid', message ? 'true' : 'false');
+      pair.error.textContent = message;
+    }
+  }
+
+  private _validateResource(field: {
+    resource: IBackendResource;
+    input: HTMLInputElement | HTMLSelectElement;
+  }): void {
+    const text = field.input.value.trim();
+    let message = '';
+    if (text !== '') {
+      if (field.resource.type === 'integer') {
+        if (!/^\d+$/.test(text)) {
+          message = this._trans.__('Enter a whole number (0 or more).');
+        }
+      } else if (field.resource.name === 'memory') {
+        if (!/^\d+(\.\d+)?\s*([KMGTP](i?B)?)?$/i.test(text)) {
+          message = this._trans.__('Enter a size like 512M or 4G.');
+        }
+      } else if (field.resource.name === 'time_limit') {
+        if (!/^(\d+-)?\d+(:\d{1,2}){0,2}$/.test(text)) {
+          message = this._trans.__('Enter minutes, HH:MM:SS or D-HH:MM:SS.');
+        }
+      }
+    }
+    this._mark(field.input, message);
+  }
+
+  /**
+   * Mark an input valid or invalid and show the message next to it.
+   */
+  private _mark(
+    input: HTMLInputElement | HTMLSelectElement,
+    message: string
+  ): void {
+    input.classList.toggle(ERROR_CLASS, !!message);
+    input.setAttribute('aria-invalid', message ? 'true' : 'false');
+    const row = input.closest('.jp-JobsSubmitForm-row');
+    const error = row?.querySelector('.jp-JobsSubmitForm-message');
+    if (error) {
+      error.textContent = message;
+    }
+  }
+
+  private _options: SubmitJobForm.IOptions;
+  private _trans: TranslationBundle;
+  private _nameInput!: HTMLInputElement;
+  private _backendSelect: HTMLSelectElement | null = null;
+  private _kernelSelect: HTMLSelectElement | null = null;
+  private _resourcesContainer: HTMLElement | null = null;
+  private _pairsContainer: HTMLElement | null = null;
+  private _parameterFields: {
+    parameter: IParameter;
+    input: HTMLInputElement;
+  }[] = [];
+  private _pairs: {
+    row: HTMLElement;
+    nameInput: HTMLInputElement;
+    valueInput: HTMLInputElement;
+    error: HTMLElement;
+  }[] = [];
+  private _resourceFields: {
+    resource: IBackendResource;
+    input: HTMLInputElement | HTMLSelectElement;
+  }[] = [];
+}
+
+/**
+ * The JSON type of a value, for script parameters given again.
+ */
+function guessType(value: any): ParameterType {
+  if (typeof value === 'string') {
+    return 'string';
+  }
+  return value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'array'
+      : typeof value === 'object'
+        ? 'object'
+        : typeof value === 'boolean'
+          ? 'boolean'
+          : Number.isInteger(value)
+            ? 'integer'
+            : 'number';
+}
+
+/**
+ * A namespace for `SubmitJobForm` statics.
+ */
+export namespace SubmitJobForm {
+  /**
+   * The options to create the form.
+   */
+  export interface IOptions {
+    /**
+     * The file to run, relative to the server root.
+     */
+    path: string;
+    /**
+     * Whether it is a notebook or a script.
+     */
+    kind: 'notebook' | 'script';
+    /**
+     * The default job name.
+     */
+    name: string;
+    /**
+     * The parameters of the notebook's parameters cell.
+     */
+    parameters?: IParameter[];
+    /**
+     * Whether the notebook has a parameters cell.
+     */
+    hasParametersCell?: boolean;
+    /**
+     * Values to prefill instead of the defaults (by name).
+     */
+    initialValues?: { [name: string]: any };
+    /**
+     * Resources to prefill.
+     */
+    initialResources?: { [name: string]: any };
+    /**
+     * The backends (`null` if they could not be loaded).
+     */
+    backends: IBackendList | null;
+    /**
+     * The kernels that can be chosen (`null` to hide the choice).
+     */
+    kernels: IKernelChoice[] | null;
+    /**
+     * The display name of the notebook's own kernel.
+     */
+    notebookKernel?: string | null;
+    /**
+     * The application translator.
+     */
+    translator?: ITranslator;
+  }
+}
+
+/**
+ * A namespace for private helpers.
+ */
+namespace Private {
+  let id = 0;
+
+  /**
+   * A unique number for element ids.
+   */
+  export function nextId(): number {
+    return ++id;
+  }
+
+  /**
+   * The label of a parameter type.
+   */
+  export function typeLabel(
+    type: ParameterType,
+    trans: TranslationBundle
+  ): string {
+    switch (type) {
+      case 'integer':
+        return trans.__('integer');
+      case 'number':
+        return trans.__('number');
+      case 'string':
+        return trans.__('text');
+      case 'boolean':
+        return trans.__('True/False');
+      case 'array':
+        return trans.__('list');
+      case 'object':
+        return trans.__('dict');
+      case 'null':
+      default:
+        return trans.__('any value');
+    }
+  }
+
+  /**
+   * Translate the conversion errors of `convertValue`.
+   */
+  export function translateError(
+    error: string,
+    trans: TranslationBundle
+  ): string {
+    switch (error) {
+      case 'Enter a whole number.':
+        return trans.__('Enter a whole number.');
+      case 'The number is too large.':
+        return trans.__('The number is too large.');
+      case 'Enter a number.':
+        return trans.__('Enter a number.');
+      case 'Enter True or False.':
+        return trans.__('Enter True or False.');
+      case 'Enter a list, like [1, 2].':
+        return trans.__('Enter a list, like [1, 2].');
+      case 'Enter a dict, like {"a": 1}.':
+        return trans.__('Enter a dict, like {"a": 1}.');
+      default:
+        return error;
+    }
+  }
+
+  /**
+   * An example value for a resource input.
+   */
+  export function resourcePlaceholder(resource: IBackendResource): string {
+    switch (resource.name) {
+      case 'memory':
+        return '4G';
+      case 'time_limit':
+        return '01:00:00';
+      case 'cpus':
+      case 'gpus':
+        return '1';
+      default:
+        return '';
+    }
+  }
+}

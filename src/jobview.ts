@@ -1,0 +1,514 @@
+import { OutputArea, OutputAreaModel } from '@jupyterlab/outputarea';
+import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
+import { Message } from '@lumino/messaging';
+import { ISignal, Signal } from '@lumino/signaling';
+import { Panel, Widget } from '@lumino/widgets';
+
+import { statusIcon, statusLabel } from './icons';
+import { formatDuration, isActive, parseTime } from './model';
+import { JobLogFollower, JobOutputModel } from './output';
+import { IJobsManager } from './tokens';
+
+/**
+ * The class name of the job view.
+ */
+export const JOB_VIEW_CLASS = 'jp-JobView';
+
+/**
+ * The class name of the job view's summary.
+ */
+export const JOB_VIEW_SUMMARY_CLASS = 'jp-JobView-summary';
+
+/**
+ * The class name of the job view's output area.
+ */
+export const JOB_VIEW_OUTPUT_CLASS = 'jp-JobView-output';
+
+/**
+ * The class name of the read-only output notebook view.
+ */
+export const OUTPUT_NOTEBOOK_CLASS = 'jp-JobOutputNotebook';
+
+/**
+ * Format an ISO time of the server for people.
+ */
+export function formatTime(value: string | null | undefined): string {
+  const ms = parseTime(value);
+  return ms === null ? '' : new Date(ms).toLocaleString();
+}
+
+/**
+ * Format a parameter value like Python would show it.
+ */
+export function formatParameter(value: any): string {
+  if (value === null || value === undefined) {
+    return 'None';
+  }
+  if (value === true) {
+    return 'True';
+  }
+  if (value === false) {
+    return 'False';
+  }
+  if (typeof value === 'string') {
+    return JSON.stringify(value);
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Build a progress bar element showing done / total.
+ */
+export function createProgressBar(
+  done: number,
+  total: number,
+  label: string
+): HTMLElement {
+  const bar = document.createElement('div');
+  bar.className = 'jp-JobsProgress';
+  bar.setAttribute('role', 'progressbar');
+  bar.setAttribute('aria-label', label);
+  bar.setAttribute('aria-valuemin', '0');
+  bar.setAttribute('aria-valuemax', String(Math.max(total, 0)));
+  bar.setAttribute('aria-valuenow', String(Math.max(done, 0)));
+  const fill = document.createElement('div');
+  fill.className = 'jp-JobsProgress-fill';
+  const ratio = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  fill.style.width = `${Math.round(ratio * 100)}%`;
+  bar.appendChild(fill);
+  const text = document.createElement('span');
+  text.className = 'jp-JobsProgress-text';
+  text.textContent = `${done}/${total}`;
+  bar.appendChild(text);
+  return bar;
+}
+
+/**
+ * The view of one job in the main area: its status, parameters, times and
+ * progress, and its live output rendered with rendermime.
+ */
+export class JobView extends Panel {
+  /**
+   * Construct a job view.
+   */
+  constructor(options: JobView.IOptions) {
+    super();
+    this.addClass(JOB_VIEW_CLASS);
+    this._manager = options.manager;
+    this._jobId = options.jobId;
+    this._trans = (options.translator ?? nullTranslator).load('jupyter_jobs');
+    this.id = `jupyter-jobs-view-${options.jobId}`;
+    this.title.closable = true;
+
+    this._summary = new Widget();
+    this._summary.addClass(JOB_VIEW_SUMMARY_CLASS);
+    this.addWidget(this._summary);
+
+    this._notice = new Widget();
+    this._notice.addClass('jp-JobView-notice');
+    this._notice.hide();
+    this.addWidget(this._notice);
+
+    this._outputModel = new JobOutputModel({
+      maxLines: options.maxLines ?? 10000
+    });
+    this._output = new OutputArea({
+      model: this._outputModel,
+      rendermime: options.rendermime
+    });
+    this._output.addClass(JOB_VIEW_OUTPUT_CLASS);
+    this.addWidget(this._output);
+
+    this._follower = new JobLogFollower({
+      manager: this._manager,
+      jobId: this._jobId,
+      model: this._outputModel,
+      tailEvents: options.maxLines ?? 10000
+    });
+    this._follower.updated.connect(this._updateNotice, this);
+    this._manager.changed.connect(this._onChanged, this);
+    this._render();
+    this._follower.start().catch(reason => {
+      this._notice.node.textContent = this._trans.__(
+        'Could not load the output: %1',
+        (reason as Error).message ?? String(reason)
+      );
+      this._notice.show();
+    });
+  }
+
+  /**
+   * The job id.
+   */
+  get jobId(): string {
+    return this._jobId;
+  }
+
+  /**
+   * The output model (bounded).
+   */
+  get outputModel(): JobOutputModel {
+    return this._outputModel;
+  }
+
+  /**
+   * A signal emitted when the job was removed from the server.
+   */
+  get removed(): ISignal<JobView, void> {
+    return this._removed;
+  }
+
+  /**
+   * Dispose the view.
+   */
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._stopTimer();
+    this._follower.dispose();
+    this._manager.changed.disconnect(this._onChanged, this);
+    super.dispose();
+    this._outputModel.dispose();
+    Signal.clearData(this);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._render();
+  }
+
+  protected onBeforeHide(msg: Message): void {
+    super.onBeforeHide(msg);
+    this._stopTimer();
+  }
+
+  private _onChanged(): void {
+    const job = this._manager.get(this._jobId);
+    if (!job && this._seen && this._manager.isReady) {
+      this._removed.emit();
+      return;
+    }
+    this._render();
+  }
+
+  private _updateNotice(): void {
+    const skipped = this._follower.skipped;
+    const dropped = this._outputModel.dropped;
+    if (skipped > 0 || dropped > 0) {
+      this._notice.node.textContent = this._trans.__(
+        'Only the latest output is shown here; open the output notebook for all of it.'
+      );
+      this._notice.show();
+    }
+  }
+
+  /**
+   * Render the summary of the job.
+   */
+  private _render(): void {
+    const job = this._manager.get(this._jobId);
+    const trans = this._trans;
+    const node = this._summary.node;
+    node.textContent = '';
+    if (!job) {
+      const p = document.createElement('p');
+      p.textContent = this._manager.isReady
+        ? trans.__('This job does not exist (any more).')
+        : trans.__('Loading…');
+      node.appendChild(p);
+      return;
+    }
+    this._seen = true;
+    this.title.label = job.name;
+    this.title.caption = trans.__('Job %1 (%2)', job.name, job.path);
+    this.title.icon = statusIcon(job.status);
+    this.title.className = `jp-JobView-tab jp-mod-${job.status}`;
+
+    const header = document.createElement('div');
+    header.className = `jp-JobView-header jp-mod-${job.status}`;
+    const icon = document.createElement('span');
+    icon.className = 'jp-JobsStatus-icon';
+    statusIcon(job.status).element({ container: icon });
+    header.appendChild(icon);
+    const word = document.createElement('span');
+    word.className = 'jp-JobsStatus-label';
+    word.textContent = statusLabel(job.status, trans);
+    header.appendChild(word);
+    const name = document.createElement('h2');
+    name.className = 'jp-JobView-name';
+    name.textContent = job.name;
+    header.appendChild(name);
+    node.appendChild(header);
+
+    const table = document.createElement('dl');
+    table.className = 'jp-JobView-details';
+    const row = (label: string, value: string | HTMLElement, key: string) => {
+      const dt = document.createElement('dt');
+      dt.textContent = label;
+      const dd = document.createElement('dd');
+      dd.dataset.field = key;
+      if (typeof value === 'string') {
+        dd.textContent = value;
+      } else {
+        dd.appendChild(value);
+      }
+      table.appendChild(dt);
+      table.appendChild(dd);
+    };
+    row(trans.__('File'), job.path, 'path');
+    row(
+      trans.__('Backend'),
+      job.backend_id ? `${job.backend} (${job.backend_id})` : job.backend,
+      'backend'
+    );
+    if (job.kernel_name) {
+      row(trans.__('Kernel'), job.kernel_name, 'kernel');
+    }
+    if (job.status_reason) {
+      row(trans.__('Reason'), job.status_reason, 'reason');
+    }
+    const parameters = Object.keys(job.parameters ?? {});
+    if (parameters.length > 0) {
+      const list = document.createElement('ul');
+      list.className = 'jp-JobView-parameters';
+      for (const key of parameters) {
+        const li = document.createElement('li');
+        const code = document.createElement('code');
+        code.textContent = `${key} = ${formatParameter(job.parameters[key])}`;
+        li.appendChild(code);
+        list.appendChild(li);
+      }
+      row(trans.__('Parameters'), list, 'parameters');
+    } else {
+      row(trans.__('Parameters'), trans.__('none'), 'parameters');
+    }
+    const resources = Object.keys(job.resources ?? {});
+    if (resources.length > 0) {
+      row(
+        trans.__('Resources'),
+        resources.map(k => `${k}: ${job.resources![k]}`).join(', '),
+        'resources'
+      );
+    }
+    row(trans.__('Created'), formatTime(job.created_at), 'created');
+    row(trans.__('Started'), formatTime(job.started_at), 'started');
+    row(trans.__('Finished'), formatTime(job.finished_at), 'finished');
+    const duration = document.createElement('span');
+    duration.className = 'jp-JobView-duration';
+    duration.textContent = formatDuration(this._manager.elapsed(job));
+    this._duration = duration;
+    row(trans.__('Duration'), duration, 'duration');
+    row(
+      trans.__('Progress'),
+      createProgressBar(
+        job.progress?.done ?? 0,
+        job.progress?.total ?? 0,
+        trans.__('Cells done')
+      ),
+      'progress'
+    );
+    if (job.error) {
+      const error = document.createElement('pre');
+      error.className = 'jp-JobView-error';
+      error.textContent = job.error.message;
+      row(trans.__('Error'), error, 'error');
+    }
+    node.appendChild(table);
+
+    if (isActive(job.status) && job.started_at) {
+      this._startTimer();
+    } else {
+      this._stopTimer();
+    }
+  }
+
+  private _startTimer(): void {
+    if (this._timer !== null || !this.isVisible) {
+      return;
+    }
+    this._timer = window.setInterval(() => {
+      const job = this._manager.get(this._jobId);
+      if (!job || !isActive(job.status)) {
+        this._stopTimer();
+        return;
+      }
+      if (this._duration) {
+        this._duration.textContent = formatDuration(this._manager.elapsed(job));
+      }
+    }, 1000);
+  }
+
+  private _stopTimer(): void {
+    if (this._timer !== null) {
+      window.clearInterval(this._timer);
+      this._timer = null;
+    }
+  }
+
+  private _manager: IJobsManager;
+  private _jobId: string;
+  private _trans: TranslationBundle;
+  private _summary: Widget;
+  private _notice: Widget;
+  private _output: OutputArea;
+  private _outputModel: JobOutputModel;
+  private _follower: JobLogFollower;
+  private _duration: HTMLElement | null = null;
+  private _timer: number | null = null;
+  private _seen = false;
+  private _removed = new Signal<JobView, void>(this);
+}
+
+/**
+ * A namespace for `JobView` statics.
+ */
+export namespace JobView {
+  /**
+   * The options to create a job view.
+   */
+  export interface IOptions {
+    /**
+     * The jobs manager.
+     */
+    manager: IJobsManager;
+    /**
+     * The job shown.
+     */
+    jobId: string;
+    /**
+     * The rendermime registry for outputs.
+     */
+    rendermime: IRenderMimeRegistry;
+    /**
+     * The maximum number of output lines kept.
+     */
+    maxLines?: number;
+    /**
+     * The application translator.
+     */
+    translator?: ITranslator;
+  }
+}
+
+/**
+ * A read-only view of a job's output: an executed notebook (markdown
+ * rendered, code shown, outputs rendered with rendermime, untrusted) or a
+ * script's text output.
+ */
+export class OutputNotebookView extends Panel {
+  /**
+   * Construct an output view.
+   */
+  constructor(options: OutputNotebookView.IOptions) {
+    super();
+    this.addClass(OUTPUT_NOTEBOOK_CLASS);
+    const trans = (options.translator ?? nullTranslator).load('jupyter_jobs');
+    this.title.label = options.title;
+    this.title.closable = true;
+    const rendermime = options.rendermime;
+    const content = options.content;
+    const banner = new Widget();
+    banner.addClass('jp-JobOutputNotebook-banner');
+    banner.node.textContent = trans.__(
+      'Read-only output of job “%1”: %2',
+      options.title,
+      options.path ?? ''
+    );
+    this.addWidget(banner);
+
+    if (typeof content === 'string') {
+      this.addWidget(
+        OutputNotebookView.createOutputs(rendermime, [
+          { output_type: 'stream', name: 'stdout', text: content }
+        ])
+      );
+      return;
+    }
+    const cells: any[] = Array.isArray(content?.cells) ? content.cells : [];
+    for (const cell of cells) {
+      const source = Array.isArray(cell.source)
+        ? cell.source.join('')
+        : String(cell.source ?? '');
+      const cellWidget = new Panel();
+      cellWidget.addClass('jp-JobOutputNotebook-cell');
+      cellWidget.addClass(`jp-mod-${cell.cell_type}`);
+      if (cell.cell_type === 'markdown') {
+        const renderer = rendermime.createRenderer('text/markdown');
+        void renderer.renderModel(
+          new MimeModel({ data: { 'text/markdown': source } })
+        );
+        cellWidget.addWidget(renderer);
+      } else {
+        const input = new Widget();
+        input.addClass('jp-JobOutputNotebook-input');
+        const prompt = document.createElement('div');
+        prompt.className = 'jp-JobOutputNotebook-prompt';
+        if (cell.cell_type === 'code') {
+          prompt.textContent = `[${cell.execution_count ?? ' '}]:`;
+        }
+        const pre = document.createElement('pre');
+        pre.textContent = source;
+        input.node.appendChild(prompt);
+        input.node.appendChild(pre);
+        cellWidget.addWidget(input);
+        if (cell.cell_type === 'code' && Array.isArray(cell.outputs)) {
+          cellWidget.addWidget(
+            OutputNotebookView.createOutputs(rendermime, cell.outputs)
+          );
+        }
+      }
+      this.addWidget(cellWidget);
+    }
+  }
+}
+
+/**
+ * A namespace for `OutputNotebookView` statics.
+ */
+export namespace OutputNotebookView {
+  /**
+   * The options to create an output view.
+   */
+  export interface IOptions {
+    /**
+     * The output: an nbformat notebook or a text.
+     */
+    content: any;
+    /**
+     * The title (the job name).
+     */
+    title: string;
+    /**
+     * Where the output lies on the server.
+     */
+    path?: string | null;
+    /**
+     * The rendermime registry.
+     */
+    rendermime: IRenderMimeRegistry;
+    /**
+     * The application translator.
+     */
+    translator?: ITranslator;
+  }
+
+  /**
+   * An output area showing untrusted outputs.
+   */
+  export function createOutputs(
+    rendermime: IRenderMimeRegistry,
+    outputs: any[]
+  ): OutputArea {
+    const model = new OutputAreaModel({ values: outputs, trusted: false });
+    const area = new OutputArea({ model, rendermime });
+    area.addClass('jp-JobOutputNotebook-outputs');
+    area.disposed.connect(() => model.dispose());
+    return area;
+  }
+}

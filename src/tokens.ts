@@ -1,0 +1,446 @@
+import { Token } from '@lumino/coreutils';
+import { IDisposable } from '@lumino/disposable';
+import { ISignal } from '@lumino/signaling';
+
+/**
+ * The states of a job (see docs/rest-api.yaml, `Status`).
+ */
+export type JobStatus =
+  'queued' | 'running' | 'cancelling' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * Every job state, in lifecycle order.
+ */
+export const JOB_STATUSES: ReadonlyArray<JobStatus> = [
+  'queued',
+  'running',
+  'cancelling',
+  'completed',
+  'failed',
+  'cancelled'
+];
+
+/**
+ * The states of a job that is not finished yet.
+ */
+export const ACTIVE_STATUSES: ReadonlyArray<JobStatus> = [
+  'queued',
+  'running',
+  'cancelling'
+];
+
+/**
+ * The states of a finished job.
+ */
+export const FINAL_STATUSES: ReadonlyArray<JobStatus> = [
+  'completed',
+  'failed',
+  'cancelled'
+];
+
+/**
+ * Progress of a job: code cells done out of the total.
+ */
+export interface IJobProgress {
+  /**
+   * Code cells finished.
+   */
+  done: number;
+  /**
+   * Code cells in the notebook (1 for a script).
+   */
+  total: number;
+}
+
+/**
+ * Why a job failed.
+ */
+export interface IJobError {
+  /**
+   * A human readable message.
+   */
+  message: string;
+  /**
+   * The exception name, for an error raised in a cell.
+   */
+  ename?: string;
+  /**
+   * The exception value.
+   */
+  evalue?: string;
+  /**
+   * The index of the failing cell.
+   */
+  cell_index?: number;
+  /**
+   * The traceback lines (may contain ANSI escapes).
+   */
+  traceback?: string[];
+  /**
+   * The exit code of a script.
+   */
+  exit_code?: number;
+}
+
+/**
+ * A job as the server describes it.
+ */
+export interface IJob {
+  /**
+   * The job id.
+   */
+  id: string;
+  /**
+   * The job name.
+   */
+  name: string;
+  /**
+   * The input file, relative to the server root.
+   */
+  path: string;
+  /**
+   * What the job runs.
+   */
+  kind: 'notebook' | 'script';
+  /**
+   * The backend name.
+   */
+  backend: string;
+  /**
+   * The backend's own id for the job.
+   */
+  backend_id?: string | null;
+  /**
+   * The job state.
+   */
+  status: JobStatus;
+  /**
+   * Why the job waits, if the backend says so.
+   */
+  status_reason?: string | null;
+  /**
+   * The parameters the job runs with.
+   */
+  parameters: { [name: string]: any };
+  /**
+   * The kernel, if one was chosen.
+   */
+  kernel_name?: string | null;
+  /**
+   * The backend resources.
+   */
+  resources?: { [name: string]: any };
+  /**
+   * When the job was created (ISO 8601).
+   */
+  created_at: string;
+  /**
+   * When the job started running.
+   */
+  started_at: string | null;
+  /**
+   * When the job finished.
+   */
+  finished_at: string | null;
+  /**
+   * Code cells done out of the total.
+   */
+  progress: IJobProgress;
+  /**
+   * Why the job failed.
+   */
+  error: IJobError | null;
+  /**
+   * The output file: relative to the server root when inside it, else absolute.
+   */
+  output_path: string | null;
+  /**
+   * Whether the output was ever fetched.
+   */
+  output_fetched?: boolean;
+}
+
+/**
+ * A request to submit a job.
+ */
+export interface IJobRequest {
+  /**
+   * A .ipynb or .py file, relative to the server root.
+   */
+  path: string;
+  /**
+   * Papermill parameters (or script parameters).
+   */
+  parameters?: { [name: string]: any };
+  /**
+   * The backend name.
+   */
+  backend?: string;
+  /**
+   * The job name.
+   */
+  name?: string;
+  /**
+   * The kernel to run the notebook with.
+   */
+  kernel_name?: string;
+  /**
+   * Backend resources.
+   */
+  resources?: { [name: string]: any };
+}
+
+/**
+ * One event of a job's log.
+ */
+export interface ILogEvent {
+  /**
+   * 1, 2, 3... in the order the runner wrote them.
+   */
+  seq: number;
+  /**
+   * When it happened.
+   */
+  time: string;
+  /**
+   * The kind of event.
+   */
+  type:
+    | 'status'
+    | 'cell_start'
+    | 'cell_end'
+    | 'output'
+    | 'clear_output'
+    | 'update_display';
+  /**
+   * The new status, for `status` events.
+   */
+  status?: JobStatus;
+  /**
+   * The index of the cell in the output notebook.
+   */
+  cell_index?: number | null;
+  /**
+   * An nbformat output.
+   */
+  output?: { [key: string]: any };
+  /**
+   * The display id of an `update_display` (or a display output).
+   */
+  display_id?: string;
+  /**
+   * For `clear_output`: clear when the next output arrives.
+   */
+  wait?: boolean;
+  /**
+   * Progress after this event.
+   */
+  progress?: IJobProgress;
+  /**
+   * An error description.
+   */
+  error?: IJobError;
+}
+
+/**
+ * A page of a job's log.
+ */
+export interface ILogPage {
+  /**
+   * The events in order.
+   */
+  events: ILogEvent[];
+  /**
+   * Pass as `after` to continue.
+   */
+  next: number;
+}
+
+/**
+ * A resource a backend accepts.
+ */
+export interface IBackendResource {
+  /**
+   * The resource name.
+   */
+  name: 'cpus' | 'memory' | 'gpus' | 'time_limit' | 'partition';
+  /**
+   * Its label.
+   */
+  label: string;
+  /**
+   * Its value type.
+   */
+  type: 'integer' | 'string';
+  /**
+   * A description.
+   */
+  description?: string;
+  /**
+   * Allowed values.
+   */
+  choices?: string[];
+  /**
+   * The default value.
+   */
+  default?: any;
+}
+
+/**
+ * A backend that can run jobs.
+ */
+export interface IBackend {
+  /**
+   * The backend name.
+   */
+  name: string;
+  /**
+   * Its label.
+   */
+  label: string;
+  /**
+   * A description.
+   */
+  description?: string;
+  /**
+   * The resources it accepts.
+   */
+  resources: IBackendResource[];
+}
+
+/**
+ * The backends of the server.
+ */
+export interface IBackendList {
+  /**
+   * The default backend name.
+   */
+  default: string;
+  /**
+   * The backends.
+   */
+  backends: IBackend[];
+}
+
+/**
+ * A status change of a job seen by the manager.
+ */
+export interface IJobStatusChange {
+  /**
+   * The job after the change.
+   */
+  job: IJob;
+  /**
+   * The status before the change.
+   */
+  previous: JobStatus;
+}
+
+/**
+ * Log events pushed for a job.
+ */
+export interface IJobLogChunk {
+  /**
+   * The job id.
+   */
+  jobId: string;
+  /**
+   * The events.
+   */
+  events: ILogEvent[];
+  /**
+   * The `after` to continue from.
+   */
+  next: number;
+}
+
+/**
+ * The jobs manager: the job list kept current, and the job actions.
+ */
+export interface IJobsManager extends IDisposable {
+  /**
+   * Every known job, newest first.
+   */
+  readonly jobs: ReadonlyArray<IJob>;
+  /**
+   * The jobs matching the status filter and the name search, newest first.
+   */
+  readonly filteredJobs: ReadonlyArray<IJob>;
+  /**
+   * The statuses shown (empty: all).
+   */
+  statusFilter: ReadonlyArray<JobStatus>;
+  /**
+   * The name search text.
+   */
+  search: string;
+  /**
+   * Whether the list was loaded at least once.
+   */
+  readonly isReady: boolean;
+  /**
+   * The last error met talking to the server, cleared by the next success.
+   */
+  readonly lastError: string | null;
+  /**
+   * A signal emitted when the job list or the filters change.
+   */
+  readonly changed: ISignal<IJobsManager, void>;
+  /**
+   * A signal emitted when a known job changes status.
+   */
+  readonly statusChanged: ISignal<IJobsManager, IJobStatusChange>;
+  /**
+   * A signal emitted when log events of a job are pushed.
+   */
+  readonly logReceived: ISignal<IJobsManager, IJobLogChunk>;
+  /**
+   * One job by id, if known.
+   */
+  get(id: string): IJob | undefined;
+  /**
+   * Reload the whole list from the server.
+   */
+  refresh(): Promise<void>;
+  /**
+   * Submit a job.
+   */
+  submit(request: IJobRequest): Promise<IJob>;
+  /**
+   * Cancel a job.
+   */
+  cancel(id: string): Promise<IJob>;
+  /**
+   * Remove a finished job; rejects with a 409 response error if its output
+   * was never fetched and `force` is not set.
+   */
+  remove(id: string, force?: boolean): Promise<void>;
+  /**
+   * Submit a job again with the same file, parameters, backend and resources.
+   */
+  rerun(id: string): Promise<IJob>;
+  /**
+   * Fetch a page of a job's log.
+   */
+  fetchLog(id: string, after: number, limit?: number): Promise<ILogPage>;
+  /**
+   * Fetch a job's output: a notebook (JSON) or a text.
+   */
+  fetchOutput(id: string): Promise<any>;
+  /**
+   * The backends of the server.
+   */
+  backends(): Promise<IBackendList>;
+  /**
+   * Elapsed milliseconds of a job: running time so far or its duration.
+   */
+  elapsed(job: IJob, now?: number): number | null;
+}
+
+/**
+ * The jobs manager token.
+ */
+export const IJobsManager = new Token<IJobsManager>(
+  'jupyter-jobs:IJobsManager',
+  'A service to list, submit, cancel and remove background jobs, kept current from the server.'
+);
