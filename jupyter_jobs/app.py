@@ -38,14 +38,13 @@ class JobsApp(ExtensionApp):
             warm_up = getattr(backend, "warm_up", None)
             if warm_up is not None:
                 warm_up()
-
-    def initialize_handlers(self) -> None:
-        self.handlers.extend(routes())
-
-    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        # The server's io_loop exists by now, though it runs only later.
         watcher = JobWatcher(self.manager, self._emit)
         self._watcher_callback = PeriodicCallback(self._tick(watcher), self.watch_interval * 1000)
         self._watcher_callback.start()
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(routes())
 
     def _tick(self, watcher: JobWatcher) -> Any:
         def tick() -> None:

@@ -53,6 +53,7 @@ class JobSpec:
     python: str | None = None  # interpreter for scripts; None means the runner's own
     queue_dir: str | None = None  # local concurrency queue; None runs at once (a cluster queues)
     queue_limit: int = 1
+    queue_position: int = 0  # submission time in ns: the local queue runs jobs in this order
     cancel_grace_seconds: float = 5.0
 
     @classmethod

@@ -21,7 +21,8 @@ FINAL = ("completed", "failed", "cancelled")
 def jp_server_config(tmp_path: Path) -> dict[str, Any]:
     return {
         "ServerApp": {
-            "jpserver_extensions": {"jupyter_jobs": True},
+            # terminals registers a handler jupyter_server warns about: not ours, and off here
+            "jpserver_extensions": {"jupyter_jobs": True, "jupyter_server_terminals": False},
             "allow_unauthenticated_access": False,
         },
         "JobsConfig": {

@@ -7,11 +7,13 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 from traitlets import Bool, Float, Integer
 
 from ..jobdir import JobDirectory, JobSpec
 from ..processes import kill_job_processes, process_alive
+from ..runner.queue import enqueue
 from ..store import JobRecord
 from .base import Backend, BackendState
 from .warm_runner import WarmRunner
@@ -61,10 +63,14 @@ class LocalBackend(Backend):
     def prepare(self, spec: JobSpec) -> None:
         spec.queue_dir = os.path.join(self.jobs_root, ".local-queue")
         spec.queue_limit = self.max_concurrent_jobs
+        spec.queue_position = time.time_ns()
         spec.cancel_grace_seconds = self.cancel_grace_seconds
         spec.python = sys.executable
 
     def submit(self, job: JobRecord, jobdir: JobDirectory) -> str:
+        spec = jobdir.read_spec()
+        # Its place in the queue is taken now, not when its runner gets going.
+        enqueue(spec.queue_dir or "", spec.queue_position, spec.id)
         pid = self._warm.spawn(jobdir.path) if self._warm is not None else None
         if pid is None:
             pid = self._spawn_cold(jobdir)

@@ -58,9 +58,12 @@ class NotebookRun:
             self.flush_stream()
             self.events.append("cell_start", cell_index=cell_index)
 
-    def cell_executed(self, cell: nbformat.NotebookNode, cell_index: int, **_: Any) -> None:
+    def cell_executed(
+        self, cell: nbformat.NotebookNode, cell_index: int, execute_reply: dict[str, Any]
+    ) -> None:
         self.flush_stream()
-        self.done += 1
+        if execute_reply["content"]["status"] == "ok":  # a failed cell is not done
+            self.done += 1
         progress = {"done": self.done, "total": self.total}
         self.events.append("cell_end", cell_index=cell_index, progress=progress)
         self.recorder.update(progress=progress)

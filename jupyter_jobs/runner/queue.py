@@ -1,9 +1,10 @@
 """The local concurrency queue, kept by the runners themselves.
 
-Each waiting runner leaves an entry in `waiting/`, named so that they sort in
-arrival order; the oldest living one takes the first free slot, a file it holds
-an exclusive lock on while it runs. No server is needed: jobs submitted from the
-CLI queue with jobs from the panel, and a server restart loses nothing.
+At submit, the backend leaves an entry in `waiting/`, named so that entries
+sort in submission order; the runner writes its pid into it once it starts.
+The oldest entry takes the first free slot, a file it holds an exclusive lock
+on while it runs. No server is needed: jobs submitted from the CLI queue with
+jobs from the panel, and a server restart loses nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ from pathlib import Path
 from ..processes import process_alive
 
 POLL_SECONDS = 0.05
+# An entry whose runner never wrote its pid this long after submit is given up on.
+START_TIMEOUT_SECONDS = 60
+
+
+def enqueue(queue_dir: str, position: int, job_id: str) -> Path:
+    """Take the job's place in the queue (the backend does this at submit)."""
+    waiting = Path(queue_dir) / "waiting"
+    waiting.mkdir(parents=True, exist_ok=True)
+    entry = waiting / f"{position:020d}-{job_id}"
+    entry.touch()
+    return entry
 
 
 class Slot:
@@ -32,13 +44,15 @@ class Slot:
 
 
 def wait_for_slot(
-    queue_dir: str, limit: int, job_id: str, should_stop: Callable[[], bool]
+    queue_dir: str, limit: int, position: int, job_id: str, should_stop: Callable[[], bool]
 ) -> Slot | None:
-    """Block until this job may run; None if should_stop() turned true first."""
-    waiting = Path(queue_dir) / "waiting"
-    waiting.mkdir(parents=True, exist_ok=True)
-    entry = waiting / f"{time.time_ns():020d}-{job_id}-{os.getpid()}"
-    entry.touch()
+    """Block until this job may run; None if should_stop() turned true first.
+
+    Jobs run in the order of `position` (their submission time), however late
+    their runners happened to start.
+    """
+    entry = enqueue(queue_dir, position, job_id)
+    entry.write_text(str(os.getpid()))
     try:
         while not should_stop():
             if _is_first(entry):
@@ -55,11 +69,21 @@ def _is_first(entry: Path) -> bool:
     for other in sorted(entry.parent.iterdir()):
         if other.name == entry.name:
             return True
-        pid = int(other.name.rsplit("-", 1)[-1])
-        if process_alive(pid):
+        if _waiting(other):
             return False
-        other.unlink(missing_ok=True)  # its runner died while waiting
+        other.unlink(missing_ok=True)  # its runner died, or never started
     return True
+
+
+def _waiting(entry: Path) -> bool:
+    try:
+        pid = entry.read_text().strip()
+        age = time.time() - entry.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if not pid:
+        return age < START_TIMEOUT_SECONDS  # its runner is still starting
+    return process_alive(int(pid))
 
 
 def _take_free_slot(queue_dir: Path, limit: int) -> Slot | None:

@@ -29,7 +29,13 @@ def run(job_dir: str) -> int:
     error: dict[str, Any] | None = None
     try:
         if spec.queue_dir:
-            slot = wait_for_slot(spec.queue_dir, spec.queue_limit, spec.id, lambda: stop.requested)
+            slot = wait_for_slot(
+                spec.queue_dir,
+                spec.queue_limit,
+                spec.queue_position,
+                spec.id,
+                should_stop=lambda: stop.requested,
+            )
         if stop.requested:
             status = "cancelled"
         else:
