@@ -21,6 +21,7 @@ from .store import JobStore
 
 DEFAULT_BACKENDS = {
     "local": "jupyter_jobs.backends.local.LocalBackend",
+    "slurm": "jupyter_jobs.backends.slurm.SlurmBackend",
 }
 
 

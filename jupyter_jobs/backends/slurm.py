@@ -1,0 +1,582 @@
+"""The SLURM backend: each job is a batch job whose script execs the same runner as local jobs.
+
+The runner (`python -m jupyter_jobs.runner JOB_DIR`) reads everything from the
+job directory, which must be on a filesystem the cluster's nodes share with the
+server (`JobsConfig.jobs_root`); so parameters, live output, the event log,
+progress and the output notebook work as they do locally. This backend only
+submits (`sbatch`), watches (`squeue --json`, one call per poll for all jobs) and
+cancels (`scancel`), always with argument lists, never a shell line. Nothing a
+client sends is written into the batch script: the job name goes to sbatch as
+one argument, resources are checked and turned into sbatch options, parameters
+stay in spec.json.
+
+SLURM forgets finished jobs after `MinJobAge` (5 minutes by default), so the
+first final state seen is kept in the job directory (`slurm-state.json`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from traitlets import Float, List, Unicode
+
+from ..errors import BackendUnavailable, InvalidRequest
+from ..jobdir import JobDirectory, JobSpec, utc_now
+from ..store import JobRecord
+from .base import Backend, BackendState, ResourceOption
+from .slurm_states import (
+    FINAL_STATES,
+    REASON_TO_FINAL,
+    SlurmJob,
+    parse_job,
+    parse_squeue,
+    to_backend_state,
+)
+
+SCRIPT_NAME = "slurm-job.sh"
+STDOUT_NAME = "slurm.out"
+STDERR_NAME = "slurm.err"
+STATE_NAME = "slurm-state.json"
+COMMANDS = ("sbatch", "squeue", "scancel")
+
+MEMORY_RE = re.compile(r"^([1-9][0-9]*)([KMGT]?)$")
+TIME_RE = re.compile(
+    r"^(?:(?P<days>\d+)-(?P<dh>\d{1,2})(?::(?P<dm>\d{1,2})(?::(?P<ds>\d{1,2}))?)?"
+    r"|(?P<h>\d+):(?P<hm>\d{1,2}):(?P<hs>\d{1,2})"
+    r"|(?P<m>\d+):(?P<ms>\d{1,2})"
+    r"|(?P<minutes>\d+))$"
+)
+MAX_CPUS = 100_000
+MAX_GPUS = 1_000
+# sbatch refusals that are the request's fault (a 400), not the cluster's (a 503).
+REFUSALS = (
+    "invalid partition",
+    "time limit",
+    "more processors",
+    "memory specification",
+    "requested node configuration is not available",
+    "invalid generic resource",
+    "invalid gres",
+    "invalid account",
+    "invalid qos",
+    "job violates accounting/qos policy",
+    "node count specification invalid",
+)
+# Slurm writes lines like "slurmstepd-n1: error: *** JOB 3 ON n1 CANCELLED AT ... ***" and
+# "... exceeded memory limit (...), being killed" into the job's output files.
+SLURM_LINE_RE = re.compile(r"slurmstepd.*?(\*\*\*.*\*\*\*|exceeded memory limit.*)")
+
+
+def parse_time_limit(value: str) -> int:
+    """Seconds of a SLURM time string: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
+
+    ValueError if it is none of these or has a field out of range.
+    """
+    match = TIME_RE.match(value.strip())
+    if match is None:
+        raise ValueError(value)
+    g = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    if "minutes" in g:
+        return g["minutes"] * 60
+    if "m" in g:
+        parts, limits = (0, g["m"], g["ms"]), (None, None, 60)
+    elif "h" in g:
+        parts, limits = (g["h"], g["hm"], g["hs"]), (None, 60, 60)
+    else:
+        parts = (g["days"] * 24 + g["dh"], g.get("dm", 0), g.get("ds", 0))
+        limits = (None, 60, 60)
+        if g["dh"] >= 24:
+            raise ValueError(value)
+    if any(limit is not None and part >= limit for part, limit in zip(parts, limits, strict=True)):
+        raise ValueError(value)
+    return parts[0] * 3600 + parts[1] * 60 + parts[2]
+
+
+def _format_seconds(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"{days}-{clock}" if days else clock
+
+
+def _literal_path(path: Path) -> str:
+    """A path for sbatch's --output/--error, where % starts a pattern (%j, %x...)."""
+    return str(path).replace("%", "%%")
+
+
+def _job_name(name: str) -> str:
+    """The job's name for --job-name: one line of printable characters (it is one argv item)."""
+    return "".join(ch if ch.isprintable() else " " for ch in name).strip() or "jupyter-job"
+
+
+class SlurmBackend(Backend):
+    """Runs each job as a SLURM batch job on a cluster that shares the jobs root."""
+
+    name = "slurm"
+    label = "SLURM cluster"
+    description = (
+        "On the SLURM cluster, as a batch job: it waits in the cluster's queue until "
+        "the resources it asks for are free."
+    )
+
+    poll_interval = Float(
+        2.0,
+        config=True,
+        help="Seconds between two `squeue` calls (one call covers every active SLURM job).",
+    )
+    bin_dir = Unicode(
+        "",
+        config=True,
+        help="Directory of sbatch, squeue, scancel and sinfo. Empty: look them up on PATH.",
+    )
+    python = Unicode(
+        sys.executable,
+        config=True,
+        help="The Python on the cluster's nodes that runs the job's runner; it needs "
+        "jupyter-jobs, papermill and the kernels. Default: the server's own interpreter "
+        "(right when the nodes share the server's software tree).",
+    )
+    account = Unicode(
+        "", config=True, help="The SLURM account jobs are charged to (sbatch --account)."
+    )
+    extra_sbatch_args = List(
+        Unicode(),
+        config=True,
+        help="More sbatch options for every job, e.g. ['--qos=normal', '--constraint=avx2']. "
+        "Set by administrators only: users choose resources, never raw sbatch flags.",
+    )
+    script_prologue = Unicode(
+        "",
+        config=True,
+        help="Shell lines run by the batch script before the runner, e.g. "
+        "'module load python/3.11'. Written into the script as given: administrators only.",
+    )
+    cancel_grace_seconds = Float(
+        3.0,
+        config=True,
+        help="Seconds a cancelled job's kernel gets after its interrupt before the runner kills "
+        "it. Keep it below the cluster's KillWait, after which SLURM kills everything.",
+    )
+    command_timeout = Float(
+        30.0, config=True, help="Seconds an sbatch, squeue, scancel or sinfo call may take."
+    )
+    partitions_cache_seconds = Float(
+        60.0, config=True, help="How long the partition list read from sinfo is reused."
+    )
+    cancel_retry_seconds = Float(
+        15.0,
+        config=True,
+        help="A job still in SLURM this long after scancel gets scancel again (a cancel "
+        "sent while the controller was unreachable).",
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._lock = threading.Lock()
+        self._partitions: tuple[float, dict[str, int | None], str | None] | None = None
+        self._cancel_sent: dict[str, float] = {}
+
+    # -- commands --------------------------------------------------------------------
+
+    def _command(self, name: str) -> str | None:
+        if self.bin_dir:
+            path = os.path.join(self.bin_dir, name)
+            return path if os.access(path, os.X_OK) else None
+        return shutil.which(name)
+
+    def _run(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        command = self._command(name)
+        if command is None:
+            raise BackendUnavailable(f"The SLURM command {name!r} was not found")
+        try:
+            return subprocess.run(
+                [command, *args],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=self.command_timeout,
+            )
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise BackendUnavailable(f"{name} failed: {e}") from e
+
+    def is_available(self) -> bool:
+        return all(self._command(name) for name in COMMANDS)
+
+    # -- resources -------------------------------------------------------------------
+
+    def partitions(self) -> tuple[dict[str, int | None], str | None]:
+        """Partitions by name with their maximum time in seconds (None: unlimited), and the
+        default one; from `sinfo`, cached for `partitions_cache_seconds`. Empty if unknown."""
+        with self._lock:
+            cached = self._partitions
+            if cached is not None and time.monotonic() - cached[0] < self.partitions_cache_seconds:
+                return cached[1], cached[2]
+        partitions: dict[str, int | None] = {}
+        default = None
+        try:
+            result = self._run("sinfo", "-h", "-o", "%P %l")
+        except BackendUnavailable:
+            return {}, None
+        if result.returncode != 0:
+            self.log.warning("jupyter-jobs: sinfo failed: %s", result.stderr.strip())
+            return {}, None
+        for line in result.stdout.splitlines():
+            fields = line.split()
+            if not fields:
+                continue
+            name = fields[0]
+            if name.endswith("*"):
+                name = name[:-1]
+                default = name
+            limit = fields[1] if len(fields) > 1 else "infinite"
+            try:
+                partitions[name] = parse_time_limit(limit)
+            except ValueError:
+                partitions[name] = None  # "infinite", "n/a"
+        with self._lock:
+            self._partitions = (time.monotonic(), partitions, default)
+        return partitions, default
+
+    def resource_options(self) -> list[ResourceOption]:
+        partitions, default = self.partitions()
+        return [
+            ResourceOption(
+                "cpus", "CPUs", "integer", "CPU cores for the job (sbatch --cpus-per-task)."
+            ),
+            ResourceOption(
+                "memory",
+                "Memory",
+                "string",
+                "Memory for the job, e.g. 4G or 500M; a bare number is megabytes (sbatch --mem).",
+            ),
+            ResourceOption("gpus", "GPUs", "integer", "GPUs for the job (sbatch --gres=gpu:N)."),
+            ResourceOption(
+                "time_limit",
+                "Time limit",
+                "string",
+                "The job is stopped after this long: HH:MM:SS, D-HH:MM:SS or minutes "
+                "(sbatch --time).",
+            ),
+            ResourceOption(
+                "partition",
+                "Partition",
+                "string",
+                "The cluster partition (queue) to run in (sbatch --partition).",
+                choices=sorted(partitions),
+                default=default,
+            ),
+        ]
+
+    def validate_resources(self, resources: dict[str, Any]) -> dict[str, Any]:
+        resources = super().validate_resources(resources)
+        checked: dict[str, Any] = {}
+        for name in ("cpus", "gpus"):
+            value = resources.get(name)
+            if value is None:
+                continue
+            low, high = (1, MAX_CPUS) if name == "cpus" else (0, MAX_GPUS)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise InvalidRequest(f"'{name}' must be a whole number from {low} to {high}")
+            checked[name] = value
+        memory = resources.get("memory")
+        if memory is not None:
+            text = str(memory).strip().upper() if isinstance(memory, (str, int)) else ""
+            text = text[:-1] if text.endswith("B") and len(text) > 1 else text
+            if isinstance(memory, bool) or not MEMORY_RE.match(text):
+                raise InvalidRequest(
+                    f"'memory' must be a size like 4G, 500M or 2048 (megabytes), not {memory!r}"
+                )
+            checked["memory"] = text
+        partitions, default = self.partitions()
+        partition = resources.get("partition")
+        if partition is not None:
+            if not isinstance(partition, str) or not partition.strip():
+                raise InvalidRequest("'partition' must be a partition name")
+            partition = partition.strip()
+            if partitions and partition not in partitions:
+                raise InvalidRequest(
+                    f"Unknown partition {partition!r}; this cluster has: "
+                    f"{', '.join(sorted(partitions))}"
+                )
+            checked["partition"] = partition
+        limit = resources.get("time_limit")
+        if limit is not None:
+            seconds = self._time_limit_seconds(limit)
+            part = partition or default
+            maximum = partitions.get(part) if part else None
+            if maximum is not None and seconds > maximum:
+                raise InvalidRequest(
+                    f"The time limit {_format_seconds(seconds)} is over the maximum of "
+                    f"partition {part!r} ({_format_seconds(maximum)})"
+                )
+            checked["time_limit"] = str(limit).strip()
+        return checked
+
+    @staticmethod
+    def _time_limit_seconds(limit: Any) -> int:
+        message = (
+            "'time_limit' must be HH:MM:SS, D-HH:MM:SS, MM:SS or a number of minutes, "
+            f"and more than zero, not {limit!r}"
+        )
+        if isinstance(limit, bool) or not isinstance(limit, (str, int)):
+            raise InvalidRequest(message)
+        try:
+            seconds = parse_time_limit(str(limit))
+        except ValueError:
+            raise InvalidRequest(message) from None
+        if seconds <= 0:
+            raise InvalidRequest(message)
+        return seconds
+
+    def sbatch_resource_args(self, resources: dict[str, Any]) -> list[str]:
+        """The sbatch options for resources already checked by validate_resources."""
+        args = []
+        if resources.get("cpus"):
+            args.append(f"--cpus-per-task={resources['cpus']}")
+        if resources.get("memory"):
+            args.append(f"--mem={resources['memory']}")
+        if resources.get("gpus"):
+            args.append(f"--gres=gpu:{resources['gpus']}")
+        if resources.get("time_limit"):
+            args.append(f"--time={resources['time_limit']}")
+        if resources.get("partition"):
+            args.append(f"--partition={resources['partition']}")
+        return args
+
+    # -- submit ----------------------------------------------------------------------
+
+    def prepare(self, spec: JobSpec) -> None:
+        spec.queue_dir = None  # the cluster queues jobs
+        spec.cancel_grace_seconds = self.cancel_grace_seconds
+
+    def batch_script(self, jobdir: JobDirectory) -> str:
+        """The batch script: it only execs the runner on the job directory (quoted)."""
+        lines = [
+            "#!/bin/bash",
+            "# Written by jupyter-jobs' SLURM backend. The runner reads everything it needs",
+            "# (input, parameters, kernel) from the job directory; nothing else is in here.",
+        ]
+        if self.script_prologue.strip():
+            lines += ["# Set by the administrator (SlurmBackend.script_prologue):"]
+            lines += self.script_prologue.strip().splitlines()
+        job_dir = str(jobdir.path.resolve())
+        lines.append(
+            f"exec {shlex.quote(self.python)} -m jupyter_jobs.runner {shlex.quote(job_dir)}"
+        )
+        return "\n".join(lines) + "\n"
+
+    def sbatch_args(self, job: JobRecord, jobdir: JobDirectory, spec: JobSpec) -> list[str]:
+        """sbatch's arguments for the job, up to (not including) the script."""
+        path = jobdir.path.resolve()
+        args = [
+            "--parsable",
+            f"--job-name={_job_name(job.name)}",
+            "--no-requeue",  # a rerun from the start would write over the job's files
+            f"--chdir={spec.cwd}",
+            f"--output={_literal_path(path / STDOUT_NAME)}",
+            f"--error={_literal_path(path / STDERR_NAME)}",
+            *self.sbatch_resource_args(job.resources or {}),
+        ]
+        if self.account:
+            args.append(f"--account={self.account}")
+        return args + list(self.extra_sbatch_args)
+
+    def submit(self, job: JobRecord, jobdir: JobDirectory) -> str:
+        spec = jobdir.read_spec()
+        script = jobdir.path / SCRIPT_NAME
+        script.write_text(self.batch_script(jobdir))
+        script.chmod(0o755)
+        result = self._run("sbatch", *self.sbatch_args(job, jobdir, spec), str(script.resolve()))
+        if result.returncode != 0:
+            message = (
+                " ".join(
+                    line.removeprefix("sbatch: error: ").strip()
+                    for line in result.stderr.splitlines()
+                    if line.strip()
+                )
+                or f"sbatch exited with status {result.returncode}"
+            )
+            if any(pattern in message.lower() for pattern in REFUSALS):
+                raise InvalidRequest(f"SLURM refused the job: {message}")
+            raise BackendUnavailable(f"sbatch failed: {message}")
+        first = result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
+        job_id = first.split(";")[0].strip()  # "<id>;<cluster>" on a multi-cluster setup
+        if not job_id.isdigit():
+            raise BackendUnavailable(f"sbatch answered something other than a job id: {first!r}")
+        return job_id
+
+    # -- poll ------------------------------------------------------------------------
+
+    def squeue(self) -> dict[int, dict[str, Any]] | None:
+        """Every job SLURM still lists (22.05 ignores filters with --json), by id; None if
+        squeue failed, which must not be taken as "the jobs are gone"."""
+        try:
+            result = self._run("squeue", "--json", "--me", "--states=all")
+        except BackendUnavailable as e:
+            self.log.warning("jupyter-jobs: %s", e)
+            return None
+        try:
+            data = json.loads(result.stdout) if result.returncode == 0 else None
+        except json.JSONDecodeError:
+            data = None
+        jobs = parse_squeue(data)
+        if jobs is None:
+            errors = data.get("errors") if isinstance(data, dict) else result.stderr.strip()
+            self.log.warning("jupyter-jobs: squeue failed: %s", errors)
+        return jobs
+
+    def poll(self, jobs: list[tuple[JobRecord, JobDirectory]]) -> dict[str, BackendState]:
+        states: dict[str, BackendState] = {}
+        unknown = []
+        for job, jobdir in jobs:
+            recorded = read_recorded_state(jobdir)
+            if recorded is not None:
+                states[job.id] = recorded
+            else:
+                unknown.append((job, jobdir))
+        if not unknown:
+            return states
+        listing = self.squeue()
+        if listing is None:
+            return states  # nothing known: the manager keeps what it has
+        for job, jobdir in unknown:
+            raw = listing.get(int(job.backend_id)) if (job.backend_id or "").isdigit() else None
+            slurm_job = parse_job(raw) if raw is not None else None
+            if slurm_job is not None and slurm_job.command and not self._is_ours(slurm_job, jobdir):
+                slurm_job = None  # the id was reused after SLURM's state was wiped
+            if slurm_job is None:
+                states[job.id] = self._forgotten(job, jobdir)
+                continue
+            state = to_backend_state(slurm_job, self._details(slurm_job, jobdir))
+            if slurm_job.final:
+                record_state(jobdir, slurm_job, state)
+            else:
+                self._retry_cancel(job, jobdir, slurm_job)
+            states[job.id] = state
+        return states
+
+    @staticmethod
+    def _is_ours(slurm_job: SlurmJob, jobdir: JobDirectory) -> bool:
+        return Path(slurm_job.command) == (jobdir.path / SCRIPT_NAME).resolve()
+
+    def _forgotten(self, job: JobRecord, jobdir: JobDirectory) -> BackendState:
+        """A job SLURM no longer lists, with no final state seen: the runner's status decides."""
+        error: dict[str, Any] = {
+            "message": f"SLURM no longer knows job {job.backend_id} and its runner recorded no "
+            "result: it was killed, or it ended while no server watched it",
+            "slurm_job_id": job.backend_id,
+        }
+        tail = _tail_lines(jobdir.path / STDERR_NAME)
+        if tail:
+            error["stderr"] = tail
+        return BackendState(alive=False, error=error)
+
+    def _details(self, slurm_job: SlurmJob, jobdir: JobDirectory) -> dict[str, Any] | None:
+        """What the job's output files add to the error of a job that SLURM ended."""
+        if not (slurm_job.final or slurm_job.reason in REASON_TO_FINAL):
+            return None
+        if slurm_job.state == "COMPLETED":
+            return None
+        details: dict[str, Any] = {}
+        tail = _tail_lines(jobdir.path / STDERR_NAME)
+        slurm_lines = [m.group(0) for line in tail if (m := SLURM_LINE_RE.search(line))]
+        if slurm_lines:
+            details["slurm_messages"] = slurm_lines
+        if any("exceeded memory limit" in line for line in slurm_lines):
+            # Without cgroups SLURM kills such a job (FAILED, SIGKILL), not OUT_OF_MEMORY.
+            details["message"] = (
+                f"The job used more memory than it asked for and SLURM killed it "
+                f"({slurm_job.state}, memory limit exceeded)"
+            )
+        elif tail and slurm_job.state not in ("CANCELLED", "TIMEOUT"):
+            details["stderr"] = tail
+        return details
+
+    # -- cancel ----------------------------------------------------------------------
+
+    def cancel(self, job: JobRecord, jobdir: JobDirectory) -> None:
+        """scancel: SLURM sends SIGTERM to the runner (which interrupts its kernel and
+        records `cancelled`) and SIGKILL to whatever remains after KillWait."""
+        if not (job.backend_id or "").isdigit():
+            return
+        self._cancel_sent[job.id] = time.monotonic()
+        try:
+            result = self._run("scancel", job.backend_id or "")
+        except BackendUnavailable as e:
+            self.log.warning("jupyter-jobs: could not cancel job %s: %s", job.id, e)
+            return  # poll sends scancel again while the job is still there
+        if result.returncode != 0:
+            self.log.warning(
+                "jupyter-jobs: scancel %s failed: %s", job.backend_id, result.stderr.strip()
+            )
+
+    def _retry_cancel(self, job: JobRecord, jobdir: JobDirectory, slurm_job: SlurmJob) -> None:
+        if slurm_job.state == "COMPLETING" or not jobdir.cancel_requested():
+            return
+        sent = self._cancel_sent.get(job.id)
+        if sent is None or time.monotonic() - sent > self.cancel_retry_seconds:
+            self.cancel(job, jobdir)
+
+    def close(self) -> None:
+        self._cancel_sent.clear()
+
+
+# -- the final state, kept in the job directory --------------------------------------------
+
+
+def record_state(jobdir: JobDirectory, slurm_job: SlurmJob, state: BackendState) -> None:
+    """Keep the first final state seen: SLURM forgets finished jobs after MinJobAge."""
+    path = jobdir.path / STATE_NAME
+    if path.exists():
+        return
+    data = {
+        "slurm_job_id": slurm_job.job_id,
+        "job_state": slurm_job.state,
+        "state_reason": slurm_job.reason,
+        "exit_code": slurm_job.exit_status,
+        "signal": slurm_job.signal,
+        "nodes": slurm_job.nodes,
+        "seen_at": utc_now(),
+        "reason": state.reason,
+        "error": state.error,
+    }
+    tmp = path.with_name(f".{STATE_NAME}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a removed job directory: nothing to keep
+
+
+def read_recorded_state(jobdir: JobDirectory) -> BackendState | None:
+    try:
+        data = json.loads((jobdir.path / STATE_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+    if data.get("job_state") not in FINAL_STATES:
+        return None
+    return BackendState(alive=False, reason=data.get("reason"), error=data.get("error"))
+
+
+def _tail_lines(path: Path, max_bytes: int = 4096, max_lines: int = 20) -> list[str]:
+    try:
+        with path.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - max_bytes))
+            data = f.read()
+    except OSError:
+        return []
+    lines = data.decode("utf-8", "replace").splitlines()
+    if size > max_bytes:
+        lines = lines[1:]  # the first one is probably cut
+    return [line for line in lines if line.strip()][-max_lines:]
