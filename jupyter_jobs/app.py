@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jupyter_events import EventLogger
 from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
 from traitlets import Float
@@ -27,17 +28,18 @@ class JobsApp(ExtensionApp):
     )
 
     manager: JobManager
+    event_logger: EventLogger
     _watcher_callback: PeriodicCallback | None = None
 
     def initialize_settings(self) -> None:
-        config = JobsConfig(parent=self)
-        self.manager = config.create_manager(root_dir=self.serverapp.root_dir)
+        serverapp = self.serverapp
+        assert serverapp is not None and serverapp.event_logger is not None
+        self.event_logger = serverapp.event_logger
+        self.manager = JobsConfig(parent=self).create_manager(root_dir=serverapp.root_dir)
         self.settings["jupyter_jobs_manager"] = self.manager
-        self.serverapp.event_logger.register_event_schema(JOB_EVENT_SCHEMA)
+        self.event_logger.register_event_schema(JOB_EVENT_SCHEMA)
         for backend in self.manager.backends.values():
-            warm_up = getattr(backend, "warm_up", None)
-            if warm_up is not None:
-                warm_up()
+            backend.warm_up()
         # The server's io_loop exists by now, though it runs only later.
         watcher = JobWatcher(self.manager, self._emit)
         self._watcher_callback = PeriodicCallback(self._tick(watcher), self.watch_interval * 1000)
@@ -56,7 +58,7 @@ class JobsApp(ExtensionApp):
         return tick
 
     def _emit(self, data: dict[str, Any]) -> None:
-        self.serverapp.event_logger.emit(schema_id=JOB_EVENT_SCHEMA_ID, data=data)
+        self.event_logger.emit(schema_id=JOB_EVENT_SCHEMA_ID, data=data)
 
     async def stop_extension(self) -> None:
         # Jobs run on: stopping the server neither waits for them nor stops them.

@@ -92,6 +92,9 @@ class Backend(LoggingConfigurable):
             )
         return dict(resources)
 
+    def warm_up(self) -> None:
+        """Get ready for the first job (the server calls this at start; the CLI does not)."""
+
     def prepare(self, spec: JobSpec) -> None:
         """Adjust the job's spec before it is written (a local queue, an interpreter)."""
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install everything the tests need and run every suite: lint and type checks,
+# the frontend's unit tests, pytest against real kernels, papermill and a real
+# single-node SLURM cluster, and the browser tests in Debian's chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+YARN_NPM_REGISTRY_SERVER="${YARN_NPM_REGISTRY_SERVER:-$(npm config get registry)}"
+export YARN_NPM_REGISTRY_SERVER
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+step() { printf '\n=== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+step "Debian's chromium, for the browser tests"
+if ! command -v chromium >/dev/null; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+step "A single-node SLURM cluster on localhost, for the cluster tests"
+bash scripts/slurm-local.sh up
+
+step "The package with its test dependencies (this builds the frontend)"
+python -m pip install -q -e ".[test]"
+jlpm install  # the linters and jest (jlpm comes with the package's build tools)
+
+step "Lint and type checks"
+ruff check .
+ruff format --check .
+mypy
+jlpm lint:check
+
+step "Frontend unit tests (jest)"
+jlpm test
+
+step "Server, runner, backends, API and CLI tests (pytest)"
+python -m pytest
+
+step "Browser tests (galata, Debian chromium, a real JupyterLab)"
+bash ui-tests/run.sh
