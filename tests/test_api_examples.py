@@ -1,0 +1,131 @@
+"""The examples run as real jobs: the digits notebook, the PyTorch notebook, the sweep script."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jupyter_jobs import api
+from jupyter_jobs.errors import Conflict, NotFound
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A Jupyter config dir naming a fresh job store, and a working directory."""
+    config_dir = tmp_path / "user-config"
+    config_dir.mkdir()
+    settings = {
+        "JobsConfig": {
+            "jobs_root": str(tmp_path / "jobs-root"),
+            "db_path": str(tmp_path / "jobs.sqlite"),
+        },
+        "LocalBackend": {"max_concurrent_jobs": 2},
+    }
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps(settings))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(config_dir))
+    monkeypatch.delenv(api.JOBS_ROOT_ENV, raising=False)
+    monkeypatch.delenv(api.DB_PATH_ENV, raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    api.configure()
+    yield work
+    active = api.jobs(status="active")
+    for job in active:
+        with contextlib.suppress(Conflict, NotFound):
+            job.cancel()
+    for job in active:
+        with contextlib.suppress(NotFound):
+            job.wait(timeout=60)
+    api.configure()
+
+
+@pytest.mark.parametrize("name", ["train_digits.ipynb", "train_torch.ipynb"])
+def test_example_notebooks_have_a_parameters_cell(name: str) -> None:
+    nb = nbformat.read(str(EXAMPLES / name), as_version=4)
+    nbformat.validate(nb)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for parameter in ("epochs", "learning_rate", "seed"):
+        assert f"{parameter} = " in tagged[0].source
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_digits_notebook_trains_and_records_its_metrics_and_model(work: Path) -> None:
+    # When the digits example runs as a job, with a few epochs
+    job = api.submit(EXAMPLES / "train_digits.ipynb", parameters={"epochs": 4}, wait=True)
+    assert job.status == "completed", job.error
+    # Then its progress bar went through the epochs
+    log = job.log()
+    assert "training: 100%" in log and "4/4" in log
+    # And its results are the metrics, the history and a model that predicts digits
+    results = job.result()
+    assert set(results) == {"accuracy", "history", "params", "confusion_matrix", "model"}
+    assert [h["epoch"] for h in results["history"]] == [1, 2, 3, 4]
+    assert results["params"]["epochs"] == 4
+    assert results["accuracy"] > 0.8  # a fixed seed: the same run every time
+    assert results["confusion_matrix"].shape == (10, 10)
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    accuracy = (results["model"].predict(digits.data) == digits.target).mean()
+    assert accuracy > 0.8
+
+
+def test_torch_notebook_trains_where_torch_is_installed(work: Path) -> None:
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("PyTorch is not installed (pip install torch); the notebook says so")
+    job = api.submit(
+        EXAMPLES / "train_torch.ipynb",
+        parameters={"epochs": 3, "n_samples": 2000},
+        wait=True,
+    )
+    assert job.status == "completed", job.error
+    assert "training: 100%" in job.log()
+    results = job.result()
+    assert [h["epoch"] for h in results["history"]] == [1, 2, 3]
+    assert 0.5 < results["accuracy"] <= 1.0
+    assert results["accuracy"] == results["history"][-1]["test_accuracy"]
+    assert "0.weight" in results["state_dict"]
+
+
+def test_sweep_script_submits_four_jobs_waits_and_prints_a_table(work: Path) -> None:
+    # When the sweep runs, with a short training
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "sweep.py"), "--epochs", "2"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    # Then four jobs ran, one per point of the grid, and a table shows their results
+    lines = done.stdout.splitlines()
+    assert sum(line.startswith("submitted ") for line in lines) == 4
+    header = lines.index("learning_rate  hidden_units  accuracy  final_loss  job")
+    rows = [line.split() for line in lines[header + 1 : header + 5]]
+    assert sorted((r[0], r[1]) for r in rows) == [
+        ("0.001", "16"),
+        ("0.001", "64"),
+        ("0.01", "16"),
+        ("0.01", "64"),
+    ]
+    accuracies = [float(r[2]) for r in rows]
+    assert accuracies == sorted(accuracies, reverse=True)
+    assert any(line.startswith("best: ") for line in lines)
+    # And the jobs are there for the Jobs panel, their results read by the sweep
+    jobs = api.jobs()
+    assert len(jobs) == 4
+    assert {job.id for job in jobs} == {r[4] for r in rows}
+    assert all(job.info["output_fetched"] for job in jobs)
+    assert api.cleanup(jobs) == [job.id for job in jobs]
