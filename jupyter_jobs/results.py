@@ -259,7 +259,7 @@ def human_size(size: int) -> str:
         amount /= 1024
         if amount < 1024 or unit == "GB":
             break
-    return f"{amount:.4g} {unit}"
+    return f"{amount:.1f} {unit}" if amount < 100 else f"{amount:.0f} {unit}"
 
 
 def _is_keyword(name: str) -> bool:

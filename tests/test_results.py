@@ -263,7 +263,7 @@ async def test_a_job_recording_past_the_limit_fails_with_a_clear_error(
     job = await jobs.wait_for((await jobs.submit("huge.ipynb"))["id"])
     assert job["status"] == "failed"
     assert job["error"]["ename"] == "ResultTooLarge"
-    assert "larger than the limit of 1 KB" in job["error"]["evalue"]
+    assert "larger than the limit of 1.0 KB" in job["error"]["evalue"]
     answer = await jobs.request("GET", "jobs", job["id"], "results")
     assert answer["results"] == []
 
