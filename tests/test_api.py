@@ -387,6 +387,32 @@ async def test_code_and_the_server_share_one_store(jobs: Any, root: Path, work: 
         jupyter_jobs.get(from_code.id)
 
 
+def test_the_store_comes_from_every_config_file_the_server_reads(
+    work: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the extension's own config file, read after jupyter_server_config, naming a store
+    config_dir = Path(os.environ["JUPYTER_CONFIG_DIR"])
+    (config_dir / "jupyter_jobs_config.json").write_text(
+        json.dumps({"JobsConfig": {"db_path": str(tmp_path / "from-jobs-config.sqlite")}})
+    )
+    api.configure()
+    # Then the API uses it (and still jupyter_server_config's jobs_root)
+    assert jupyter_jobs.jobs() == []
+    assert (tmp_path / "from-jobs-config.sqlite").is_file()
+    # And configure() can put settings on top, for the rest of the process
+    api.configure(config={"JobsConfig": {"db_path": str(tmp_path / "configured.sqlite")}})
+    (work / "quick.py").write_text("print(1)\n")
+    job = jupyter_jobs.submit("quick.py").wait()
+    assert (tmp_path / "configured.sqlite").is_file()
+    assert (tmp_path / "jobs-root" / job.id).is_dir()
+    assert jupyter_jobs.jobs() == [job]
+    # And the environment overrides both
+    monkeypatch.setenv(api.DB_PATH_ENV, str(tmp_path / "from-env.sqlite"))
+    api.configure()
+    assert jupyter_jobs.jobs() == []
+    assert (tmp_path / "from-env.sqlite").is_file()
+
+
 def test_the_package_imports_the_api_only_when_used() -> None:
     code = (
         "import sys, jupyter_jobs\n"
