@@ -226,6 +226,37 @@ def test_interrupting_wait_stops_the_waiting_not_the_job(work: Path) -> None:
     assert job.log() == "first\nsecond\n"
 
 
+def test_interrupting_a_kernel_that_waits_keeps_the_job_and_its_handle(work: Path) -> None:
+    # Given a notebook kernel (as in JupyterLab) waiting for a job it submitted
+    from jupyter_client.manager import start_new_kernel
+
+    gate = work / "gate"
+    gated_notebook(work / "gated.ipynb", gate)
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(work))
+    try:
+        kc.execute("import jupyter_jobs\njob = jupyter_jobs.submit('gated.ipynb', wait=True)")
+        job = wait_until(jupyter_jobs.last_job, what="the kernel's submit")
+        wait_until(lambda: job.status == "running", what="the job running")
+        # When the user presses the interrupt button
+        km.interrupt_kernel()
+        # Then the cell ends without an error, and the handle is there, the job running
+        reply = kc.get_shell_msg(timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        texts: list[str] = []
+
+        def collect(msg: dict[str, Any]) -> None:
+            if msg["msg_type"] == "stream":
+                texts.append(msg["content"]["text"])
+
+        kc.execute_interactive("print(job.id, job.status)", timeout=60, output_hook=collect)
+        assert "".join(texts) == f"{job.id} running\n"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    gate.touch()
+    assert job.wait().status == "completed"
+
+
 def test_cancel_and_a_cancelled_jobs_result(work: Path) -> None:
     gate = work / "gate"
     gated_notebook(work / "gated.ipynb", gate)
