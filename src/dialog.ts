@@ -63,6 +63,14 @@ export class SubmitJobForm
     this._options = options;
     this._trans = (options.translator ?? nullTranslator).load('jupyter_jobs');
     this._build();
+    // JupyterLab's dialog checks for invalid fields when an input event
+    // reaches the document (capture phase), before the fields see it: check
+    // the fields, then let the dialog look again with an event of our own.
+    this.node.addEventListener('input', event => {
+      if (event.target !== this.node) {
+        this._revalidate();
+      }
+    });
   }
 
   /**
@@ -126,7 +134,6 @@ export class SubmitJobForm
       trans.__('Job name'),
       options.name
     );
-    this._nameInput.addEventListener('input', () => this._validateName());
 
     // Parameters
     const params = document.createElement('fieldset');
@@ -314,7 +321,6 @@ export class SubmitJobForm
     }
     const entry = { parameter, input };
     this._parameterFields.push(entry);
-    input.addEventListener('input', () => this._validateParameter(entry));
   }
 
   /**
@@ -354,12 +360,8 @@ export class SubmitJobForm
     remove.addEventListener('click', () => {
       row.remove();
       this._pairs.splice(this._pairs.indexOf(pair), 1);
-      this._validatePairs();
-      // Let the dialog re-check its Run button.
-      this.node.dispatchEvent(new Event('input', { bubbles: true }));
+      this._revalidate();
     });
-    nameInput.addEventListener('input', () => this._validatePairs());
-    valueInput.addEventListener('input', () => this._validatePairs());
     return nameInput;
   }
 
@@ -412,7 +414,6 @@ export class SubmitJobForm
       }
       const field = { resource, input };
       this._resourceFields.push(field);
-      input.addEventListener('input', () => this._validateResource(field));
     }
   }
 
@@ -439,6 +440,14 @@ export class SubmitJobForm
       }
     }
     return values;
+  }
+
+  /**
+   * Check every field and have the dialog update its Run button.
+   */
+  private _revalidate(): void {
+    this._validateAll();
+    this.node.dispatchEvent(new Event('input', { bubbles: true }));
   }
 
   private _validateAll(): void {
