@@ -21,8 +21,10 @@ import psutil
 import pytest
 from conftest import stdout_text, write_notebook
 from server_process import ServerProcess
+from traitlets.config import Config
 
 from jupyter_jobs.backends.slurm import STATE_NAME
+from jupyter_jobs.configuration import JobsConfig
 from jupyter_jobs.processes import job_processes
 
 # A shell that ever ran one of these names would create the file $JJ_PWNED.
@@ -258,6 +260,45 @@ async def test_hostile_names_paths_and_parameters_stay_data(jobs, root, pwned):
         "POST", "jobs", body={"path": path, "name": "a\ntouch $JJ_PWNED"}
     )
     assert code == 400 and "single line" in message
+
+
+async def test_a_cancel_from_outside_fails_the_job_and_says_so(jobs, root):
+    # Given a running job
+    write_notebook(root / "long.ipynb", "print('up', flush=True)", "import time; time.sleep(300)")
+    job = await jobs.submit("long.ipynb")
+    await jobs.wait_for_log(job["id"], lambda events: "up" in stdout_text(events))
+    # When someone cancels it with scancel, not through jupyter-jobs
+    subprocess.run(["scancel", job["backend_id"]], check=True)
+    # Then it failed (nobody asked jupyter-jobs to cancel it), and the error says what happened
+    job = await jobs.wait_for(job["id"])
+    assert job["status"] == "failed"
+    assert job["error"].get("slurm_state") == "CANCELLED", job
+    assert "cancelled in SLURM, not through jupyter-jobs" in job["error"]["message"]
+    assert job["error"]["runner"]["signal"] == "SIGTERM"
+
+
+def test_a_runner_that_cannot_start_fails_with_what_it_printed(tmp_path: Path):
+    # Given a SLURM backend pointed at a Python the nodes do not have
+    config = Config()
+    config.JobsConfig.jobs_root = str(tmp_path / JOBS_ROOT_NAME)
+    config.JobsConfig.db_path = str(tmp_path / "jobs.sqlite")
+    config.SlurmBackend.python = str(tmp_path / "no such python")
+    config.SlurmBackend.poll_interval = 0.2
+    write_notebook(tmp_path / "nb.ipynb", "print(1)")
+    manager = JobsConfig(config=config).create_manager(root_dir=str(tmp_path))
+    try:
+        # When a job is submitted
+        job = manager.submit("nb.ipynb", backend="slurm")
+        deadline = time.monotonic() + 60
+        while (job := manager.get(job["id"]))["status"] not in ("completed", "failed"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.2)
+    finally:
+        manager.close()
+    # Then it failed with the batch script's own error, from slurm.err
+    assert job["status"] == "failed"
+    assert job["error"]["exit_code"] == 127
+    assert "No such file or directory" in "\n".join(job["error"]["stderr"])
 
 
 BAD_RESOURCES = [

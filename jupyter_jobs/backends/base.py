@@ -21,6 +21,38 @@ Kubernetes Job, say) needs four things:
   bad values with a clear message before anything is created.
 
 Backends are traitlets-configurable (`c.LocalBackend.max_concurrent_jobs = 2`).
+
+How the manager reads a BackendState (what a new backend must get right; the
+SLURM backend in slurm.py is the cluster example, docs/backends.md the guide):
+
+- The runner's own status.json wins: once it says completed/failed/cancelled,
+  that is the job's status. A backend only adds what the runner cannot know.
+- `alive=False` while the runner has recorded no final status means the job is
+  gone: `cancelled` if a cancel was requested, else `failed` with `error` (or a
+  generic "runner vanished" message). So say alive=False only when sure; when
+  the backend cannot tell (its API or command failed), leave the job out of
+  poll's answer: a missing job is "nothing new", never "gone".
+- `status="queued"` with `reason` shows a job waiting in the cluster's queue.
+- A runner that recorded `failed` with a `signal` (SIGTERM from a time limit,
+  a preemption, an eviction) makes the manager poll that one job again at
+  once; an `error` in that answer replaces the message (the runner's error is
+  kept under "runner"). Give it while the job is still being stopped, too:
+  SLURM shows COMPLETING with reason TimeLimit before the final TIMEOUT.
+- Errors are JSON objects with a human `message` ending in the backend's own
+  state in parentheses, e.g. "The job ran past its time limit and SLURM
+  stopped it (TIMEOUT)", plus machine-readable keys (`slurm_state`,
+  `exit_code` as a plain exit status, `signal` as a name).
+- Everything a backend needs after a server restart must come from the store
+  (`job.backend_id`, `job.resources`), the job directory and the backend's own
+  API: keep no state only in memory. A final state the backend's API will
+  forget (SLURM's MinJobAge, a deleted Kubernetes Job) goes into a small file
+  in the job directory when first seen.
+- No value from a client may reach a shell: commands are argument lists,
+  paths in generated scripts are shlex-quoted, parameters stay in spec.json.
+  Users choose resources only; raw scheduler flags are the administrator's
+  (configuration traits such as `SlurmBackend.extra_sbatch_args`).
+- Register a backend by name in `JobsConfig.backend_classes`; `is_available()`
+  hides it from the dialog when its commands or API are missing.
 """
 
 from __future__ import annotations

@@ -36,8 +36,8 @@ from ..store import JobRecord
 from .base import Backend, BackendState, ResourceOption
 from .slurm_states import (
     FINAL_STATES,
-    REASON_TO_FINAL,
     SlurmJob,
+    ending_from_output,
     parse_job,
     parse_squeue,
     to_backend_state,
@@ -456,7 +456,11 @@ class SlurmBackend(Backend):
             if slurm_job is None:
                 states[job.id] = self._forgotten(job, jobdir)
                 continue
-            state = to_backend_state(slurm_job, self._details(slurm_job, jobdir))
+            heading_for = None
+            if slurm_job.state == "COMPLETING":
+                tail = _tail_lines(jobdir.path / STDERR_NAME)
+                heading_for = ending_from_output(tail, slurm_job.job_id)
+            state = to_backend_state(slurm_job, self._details(slurm_job, jobdir), heading_for)
             if slurm_job.final:
                 record_state(jobdir, slurm_job, state)
             else:
@@ -482,9 +486,7 @@ class SlurmBackend(Backend):
 
     def _details(self, slurm_job: SlurmJob, jobdir: JobDirectory) -> dict[str, Any] | None:
         """What the job's output files add to the error of a job that SLURM ended."""
-        if not (slurm_job.final or slurm_job.reason in REASON_TO_FINAL):
-            return None
-        if slurm_job.state == "COMPLETED":
+        if slurm_job.state in ("COMPLETED", "RUNNING", "PENDING"):
             return None
         details: dict[str, Any] = {}
         tail = _tail_lines(jobdir.path / STDERR_NAME)

@@ -7,6 +7,7 @@ Written against Slurm 22.05 (see docs/slurm-notes.md) and parsed defensively for
 
 from __future__ import annotations
 
+import re
 import signal
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,14 @@ REASON_TO_FINAL = {
     "Preempted": "PREEMPTED",
     "BootFail": "BOOT_FAIL",
     "DeadLine": "DEADLINE",
+}
+
+# The cause slurmstepd gives in "*** JOB N ON node CANCELLED AT time DUE TO ... ***".
+OUTPUT_CAUSES = {
+    "TIME LIMIT": "TIMEOUT",
+    "PREEMPTION": "PREEMPTED",
+    "NODE FAIL": "NODE_FAIL",
+    "DEADLINE": "DEADLINE",
 }
 
 
@@ -186,14 +195,34 @@ def describe_end(job: SlurmJob, state: str | None = None) -> str:
     return f"{sentence} ({state})"
 
 
-def to_backend_state(job: SlurmJob, details: dict[str, Any] | None = None) -> BackendState:
-    """How the job manager should see the job; details go into the error of an ended job."""
+def ending_from_output(lines: list[str], job_id: int) -> str | None:
+    """The final state a job is heading for, from the line slurmstepd writes into its output
+    when it stops the job ("*** JOB 7 ON n1 CANCELLED AT 2026-11-22T04:04:49 ***", with
+    "DUE TO TIME LIMIT" and the like): while the job is COMPLETING, 22.05 shows no reason
+    for a cancel, and the runner has usually recorded its SIGTERM by then."""
+    for line in reversed(lines):
+        match = re.search(rf"\*\*\* JOB {job_id} ON \S+ CANCELLED AT \S+(.*)\*\*\*", line)
+        if match is None:
+            continue
+        cause = match.group(1).upper()
+        for words, state in OUTPUT_CAUSES.items():
+            if words in cause:
+                return state
+        return "CANCELLED"
+    return None
+
+
+def to_backend_state(
+    job: SlurmJob, details: dict[str, Any] | None = None, heading_for: str | None = None
+) -> BackendState:
+    """How the job manager should see the job; details go into the error of an ended job,
+    heading_for is the final state a job being stopped will reach (see ending_from_output)."""
     if job.state in WAITING_STATES:
         return BackendState(alive=True, status="queued", reason=job.reason)
     if job.state == "SUSPENDED":
         return BackendState(alive=True, reason="Suspended")
     if not job.final:
-        heading_for = REASON_TO_FINAL.get(job.reason or "")
+        heading_for = REASON_TO_FINAL.get(job.reason or "") or heading_for
         if heading_for is not None:
             # Being stopped by SLURM (COMPLETING): the cause is known before the final state.
             return BackendState(
