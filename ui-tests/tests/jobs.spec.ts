@@ -162,6 +162,20 @@ test.describe('Jobs panel', () => {
     await expect(
       jobs.item('to cancel').getByRole('button', { name: 'Cancel job' })
     ).toHaveCount(0);
+
+    // Re-run submits it again, with the same parameters, as a new job.
+    const items = jobs.panel.locator('.jp-JobsPanel-item', {
+      hasText: 'to cancel'
+    });
+    await expect(items).toHaveCount(1);
+    await jobs
+      .item('to cancel')
+      .getByRole('button', { name: 'Re-run job' })
+      .click();
+    await expect(items).toHaveCount(2);
+    await jobs.waitForStatus('to cancel', 'Running');
+    await jobs.cancel('to cancel');
+    await jobs.waitForStatus('to cancel', 'Cancelled');
   });
 
   test('should open the output notebook of a completed job', async ({
@@ -208,6 +222,16 @@ test.describe('Jobs panel', () => {
     await submit(page, file, 'broken report');
     await jobs.open();
     await jobs.waitForStatus('broken report', 'Failed');
+
+    // A notification tells, with an action that opens the output.
+    const toast = page.locator('.Toastify__toast', {
+      hasText: 'Job “broken report” failed'
+    });
+    await expect(toast).toBeVisible();
+    await toast.getByRole('button', { name: 'Open output' }).click();
+    await expect(page.locator('.jp-JobOutputNotebook:visible')).toContainText(
+      'about to divide'
+    );
 
     await jobs.panel
       .getByLabel('Filter by status')
@@ -362,5 +386,21 @@ test.describe('Jobs panel', () => {
     await item.locator('.jp-RunningSessions-itemShutdown').click();
     await jobs.open();
     await jobs.waitForStatus('shut me down', 'Cancelled');
+  });
+
+  test('should clear the finished jobs', async ({ page, tmpPath }) => {
+    const jobs = new JobsPanel(page);
+    const file = await upload(page, tmpPath, 'counter.ipynb', COUNTER_NOTEBOOK);
+    await submit(page, file, 'finished one', { steps: '1' });
+    await jobs.open();
+    await jobs.waitForStatus('finished one', 'Completed');
+    await jobs.panel.getByRole('button', { name: 'Clear finished' }).click();
+    // Some outputs were never opened: confirm once for all of them.
+    const confirm = page.locator('.jp-Dialog');
+    await expect(confirm).toContainText('never opened');
+    await confirm.getByRole('button', { name: 'Remove' }).click();
+    await expect(jobs.panel.locator('.jp-JobsPanel-empty')).toContainText(
+      'No jobs yet'
+    );
   });
 });

@@ -1,0 +1,147 @@
+import { SubmitJobForm } from '../dialog';
+import { parseParameters } from '../parameters';
+import { IBackendList } from '../tokens';
+
+const BACKENDS: IBackendList = {
+  default: 'local',
+  backends: [
+    { name: 'local', label: 'Local', resources: [] },
+    {
+      name: 'slurm',
+      label: 'SLURM',
+      resources: [
+        { name: 'cpus', label: 'CPUs', type: 'integer', default: 1 },
+        { name: 'memory', label: 'Memory', type: 'string' },
+        { name: 'time_limit', label: 'Time limit', type: 'string' },
+        {
+          name: 'partition',
+          label: 'Partition',
+          type: 'string',
+          choices: ['debug', 'gpu']
+        }
+      ]
+    }
+  ]
+};
+
+function input(form: SubmitJobForm, field: string): HTMLInputElement {
+  return form.node.querySelector(`[data-field="${field}"]`) as HTMLInputElement;
+}
+
+function type(element: HTMLInputElement | HTMLSelectElement, value: string) {
+  element.value = value;
+  element.dispatchEvent(new Event('input', { bubbles: true }));
+  element.dispatchEvent(new Event('change', { bubbles: true }));
+}
+
+describe('SubmitJobForm', () => {
+  describe('#getValue()', () => {
+    it('should send the parameters with their JSON types', () => {
+      const form = new SubmitJobForm({
+        path: 'a/report.ipynb',
+        kind: 'notebook',
+        name: 'report',
+        parameters: parseParameters(
+          'n = 1\nrate = 0.5\nlabel = "x"\nflag = False'
+        ),
+        backends: BACKENDS,
+        kernels: [{ name: 'python3', displayName: 'Python 3' }]
+      });
+      type(input(form, 'parameter-n'), '5');
+      type(input(form, 'parameter-label'), '42');
+      expect(form.isValid).toBe(true);
+      expect(form.getValue()).toEqual({
+        path: 'a/report.ipynb',
+        name: 'report',
+        backend: 'local',
+        parameters: { n: 5, rate: 0.5, label: '42', flag: false }
+      });
+      form.dispose();
+    });
+
+    it('should refuse invalid values and show why', () => {
+      const form = new SubmitJobForm({
+        path: 'a.ipynb',
+        kind: 'notebook',
+        name: 'a',
+        parameters: parseParameters('n = 1'),
+        backends: BACKENDS,
+        kernels: null
+      });
+      type(input(form, 'parameter-n'), '1.5');
+      expect(form.isValid).toBe(false);
+      expect(input(form, 'parameter-n').classList).toContain('jp-mod-error');
+      expect(form.node.textContent).toContain('Enter a whole number.');
+      expect(() => form.getValue()).toThrow();
+      type(input(form, 'name'), '');
+      type(input(form, 'parameter-n'), '2');
+      expect(form.isValid).toBe(false);
+      type(input(form, 'name'), 'again');
+      expect(form.isValid).toBe(true);
+      form.dispose();
+    });
+
+    it("should send the backend's resources and the kernel", () => {
+      const form = new SubmitJobForm({
+        path: 'a.ipynb',
+        kind: 'notebook',
+        name: 'a',
+        parameters: [],
+        backends: BACKENDS,
+        kernels: [{ name: 'python3', displayName: 'Python 3' }]
+      });
+      type(input(form, 'backend'), 'slurm');
+      type(input(form, 'resource-memory'), '4x');
+      expect(form.isValid).toBe(false);
+      type(input(form, 'resource-memory'), '4G');
+      type(input(form, 'resource-time_limit'), '01:30:00');
+      type(input(form, 'resource-partition'), 'gpu');
+      type(input(form, 'kernel'), 'python3');
+      expect(form.getValue()).toEqual({
+        path: 'a.ipynb',
+        name: 'a',
+        backend: 'slurm',
+        kernel_name: 'python3',
+        parameters: {},
+        resources: {
+          cpus: 1,
+          memory: '4G',
+          time_limit: '01:30:00',
+          partition: 'gpu'
+        }
+      });
+      form.dispose();
+    });
+
+    it('should take free name/value pairs for a script', () => {
+      const form = new SubmitJobForm({
+        path: 'run.py',
+        kind: 'script',
+        name: 'run',
+        initialValues: { epochs: 3 },
+        backends: null,
+        kernels: null
+      });
+      const names = form.node.querySelectorAll<HTMLInputElement>(
+        '.jp-JobsSubmitForm-pairName'
+      );
+      expect(names.length).toBe(1);
+      (
+        form.node.querySelector('.jp-JobsSubmitForm-add') as HTMLButtonElement
+      ).click();
+      const pairs = form.node.querySelectorAll<HTMLInputElement>(
+        '.jp-JobsSubmitForm-pair input'
+      );
+      type(pairs[2], 'not a name');
+      type(pairs[3], 'text');
+      expect(form.isValid).toBe(false);
+      type(pairs[2], 'mode');
+      expect(form.getValue()).toEqual({
+        path: 'run.py',
+        name: 'run',
+        parameters: { epochs: 3, mode: 'text' }
+      });
+      form.dispose();
+    });
+  });
+});
