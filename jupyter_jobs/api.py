@@ -18,6 +18,7 @@ rxCancelJob, rxGetJobs, rxCleanupJobs, rxgLastPendingJob).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -253,6 +254,8 @@ class Job:
         try:
             self._wait(timeout)
         except KeyboardInterrupt:
+            with contextlib.suppress(KeyboardInterrupt):
+                self.refresh()  # as it stands now, not as of the last look
             print(
                 f"Stopped waiting for job {self.id} ({self.name}); it keeps running. "
                 f"jupyter_jobs.get({self.id!r}).wait() waits again.",

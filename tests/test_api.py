@@ -197,7 +197,7 @@ def test_interrupting_wait_stops_the_waiting_not_the_job(work: Path) -> None:
             "-c",
             "import jupyter_jobs\n"
             "job = jupyter_jobs.submit('gated.ipynb', wait=True)\n"
-            "print('RETURNED', job.id, job.info['status'], flush=True)\n",
+            "print('RETURNED', job.id, job.info['status'], job.status, flush=True)\n",
         ],
         cwd=work,
         stdout=subprocess.PIPE,
@@ -216,7 +216,7 @@ def test_interrupting_wait_stops_the_waiting_not_the_job(work: Path) -> None:
             waiter.kill()
     # Then the waiting stopped: wait() returned the job, still running, and said so
     assert waiter.returncode == 0, err
-    assert f"RETURNED {job.id} running" in out
+    assert f"RETURNED {job.id} running running" in out
     assert f"Stopped waiting for job {job.id}" in err
     assert "keeps running" in err
     # And the job itself did not notice: it runs on and completes
