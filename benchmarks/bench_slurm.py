@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -52,27 +53,37 @@ def wait_final(server: ServerProcess, job_id: str) -> dict:
         time.sleep(0.05)
 
 
-def time_api(server: ServerProcess, runs: int) -> list[float]:
-    """POST jobs -> the first output event in GET jobs/{id}/log."""
-    times = []
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def time_api(server: ServerProcess, runs: int) -> tuple[list[float], list[tuple[float, ...]]]:
+    """POST jobs -> the first output event in GET jobs/{id}/log; and where the time went:
+    (POST answered, runner started on the node, kernel ready (first cell started))."""
+    times, phases = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        wall, start = time.time(), time.perf_counter()
         job = server.request("POST", "jobs", {"path": "first-line.ipynb", "backend": "slurm"})
+        answered = time.perf_counter() - start
         while True:
             events = server.request("GET", f"jobs/{job['id']}/log")["events"]
             if any(FIRST_LINE in str(e.get("output", {}).get("text", "")) for e in events):
                 break
             time.sleep(0.01)
         times.append(time.perf_counter() - start)
+        runner = _epoch(events[0]["time"]) - wall
+        cell = next(_epoch(e["time"]) for e in events if e["type"] == "cell_start") - wall
+        phases.append((answered, runner, cell))
         job = wait_final(server, job["id"])
         assert job["status"] == "completed", job
-    return times
+    return times, phases
 
 
 def time_sbatch(root: Path, runs: int) -> list[float]:
     """`sbatch --wrap 'papermill --log-output in.ipynb out.ipynb'` -> the line in its output."""
     times = []
-    for i in range(runs):
+    for _ in range(runs):
+        i = time.time_ns()
         out = root / f"sbatch-{i}.out"
         command = f"{PAPERMILL} --log-output first-line.ipynb sbatch-out-{i}.ipynb"
         start = time.perf_counter()
@@ -155,8 +166,12 @@ def main() -> None:
             time.sleep(2)
             time_sbatch(root, 1)  # warm up both (disk cache, the controller)
             time_api(server, 1)
-            sbatch_times = time_sbatch(root, args.runs)
-            api_times = time_api(server, args.runs)
+            sbatch_times, api_times, phases = [], [], []
+            for _ in range(args.runs):  # interleaved, so that load from elsewhere hits both
+                sbatch_times += time_sbatch(root, 1)
+                api_time, api_phases = time_api(server, 1)
+                api_times += api_time
+                phases += api_phases
         finally:
             server.kill()
         poll_seconds, scontrol_seconds, submit_seconds = time_polling(
@@ -166,7 +181,12 @@ def main() -> None:
     api_median = statistics.median(api_times)
     print(f"plain sbatch of papermill, submit -> first output line: median {sbatch_median:.2f} s")
     print(f"jupyter-jobs REST (slurm), submit -> first output line: median {api_median:.2f} s")
-    print(f"  (median of {args.runs} runs each)")
+    print(f"  (median of {args.runs} runs each, interleaved)")
+    answered, runner, cell = (statistics.median(p[i] for p in phases) for i in range(3))
+    print(
+        f"  jupyter-jobs phases (medians): POST answered {answered:.2f} s, runner started on "
+        f"the node {runner:.2f} s, kernel ready (first cell started) {cell:.2f} s"
+    )
     print(f"ratio jupyter-jobs / plain sbatch: {api_median / sbatch_median:.2f}")
     print(f"{args.jobs} held jobs submitted through the backend in {submit_seconds:.1f} s")
     print(
