@@ -301,6 +301,45 @@ def test_a_runner_that_cannot_start_fails_with_what_it_printed(tmp_path: Path):
     assert "No such file or directory" in "\n".join(job["error"]["stderr"])
 
 
+def test_an_unreachable_controller_is_not_taken_for_vanished_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Given a running SLURM job, followed by a job manager
+    config = Config()
+    config.JobsConfig.jobs_root = str(tmp_path / JOBS_ROOT_NAME)
+    config.JobsConfig.db_path = str(tmp_path / "jobs.sqlite")
+    config.SlurmBackend.poll_interval = 0
+    write_notebook(tmp_path / "gated.ipynb", GATED.format(gate="gate"), "print('done')")
+    manager = JobsConfig(config=config).create_manager(root_dir=str(tmp_path))
+    try:
+        job = manager.submit("gated.ipynb", backend="slurm")
+        deadline = time.monotonic() + 60
+        while manager.get(job["id"])["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        # When squeue cannot reach the controller (a real squeue, pointed at a dead port:
+        # it exits 0 with no jobs and an entry in "errors", as 22.05 does when it is down)
+        conf = Path("/etc/slurm/slurm.conf").read_text()
+        bad = tmp_path / "unreachable.conf"
+        bad.write_text(conf.replace("SlurmctldHost=", "SlurmctldPort=6999\nSlurmctldHost=", 1))
+        bad.write_text(bad.read_text() + "MessageTimeout=1\n")
+        monkeypatch.setenv("SLURM_CONF", str(bad))
+        for _ in range(3):
+            job = manager.get(job["id"])
+        # Then the job is still running, not failed for having vanished
+        assert job["status"] == "running", job
+        assert job["error"] is None
+        # And once the controller answers again, it is followed to its end
+        monkeypatch.delenv("SLURM_CONF")
+        (tmp_path / "gate").touch()
+        while (job := manager.get(job["id"]))["status"] == "running":
+            assert time.monotonic() < deadline + 60
+            time.sleep(0.2)
+        assert job["status"] == "completed", job
+    finally:
+        manager.close()
+
+
 BAD_RESOURCES = [
     ({"cpus": "two"}, "'cpus' must be a whole number"),
     ({"cpus": 0}, "'cpus' must be a whole number"),
