@@ -277,6 +277,26 @@ async def test_a_cancel_from_outside_fails_the_job_and_says_so(jobs, root):
     assert job["error"]["runner"]["signal"] == "SIGTERM"
 
 
+async def test_a_job_over_its_memory_fails_and_says_so(jobs, root):
+    # Given a job that asks for 400 MB and then takes more (this cluster has no cgroups:
+    # SLURM's accounting polls memory every 2 s and SIGKILLs the job, state FAILED)
+    write_notebook(
+        root / "hungry.ipynb",
+        "print('before', flush=True)",
+        "import time\nblocks = []\nfor _ in range(40):\n"
+        "    blocks.append(bytearray(50 * 2**20))\n    time.sleep(0.1)\ntime.sleep(60)",
+    )
+    job = await jobs.submit("hungry.ipynb", resources={"memory": "400M"})
+    # When SLURM kills it
+    job = await jobs.wait_for(job["id"], timeout=60)
+    # Then it failed, and the error says it was memory, with SLURM's own line
+    assert job["status"] == "failed"
+    assert "used more memory than it asked for" in job["error"]["message"], job
+    assert any("exceeded memory limit" in line for line in job["error"]["slurm_messages"])
+    nb = await jobs.request("GET", "jobs", job["id"], "output")
+    assert "".join(nb["cells"][0]["outputs"][0]["text"]) == "before\n"
+
+
 def test_a_runner_that_cannot_start_fails_with_what_it_printed(tmp_path: Path):
     # Given a SLURM backend pointed at a Python the nodes do not have
     config = Config()
