@@ -20,6 +20,7 @@ import pytest
 from conftest import write_notebook
 
 from jupyter_jobs import api
+from jupyter_jobs.cli import main
 from jupyter_jobs.errors import Conflict, NotFound
 
 JOB_SETTINGS = ("JobsConfig", "LocalBackend")
@@ -34,6 +35,17 @@ def cli(*args: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProc
         text=True,
         timeout=timeout,
     )
+
+
+def cli_here(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `jupyter jobs ARGS` in this process: the same code, without a Python start-up."""
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as e:
+        code = int(e.code or 0)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["jupyter", "jobs", *args], code, out, err)
 
 
 def write_user_config(config_dir: Path, data_dir: Path) -> None:
@@ -156,7 +168,8 @@ def test_submit_types_parameters_as_papermill_does(work: Path) -> None:
 
 def test_submit_wait_and_follow_exit_codes(work: Path) -> None:
     write_notebook(work / "ok.ipynb", "print('all good')")
-    write_notebook(work / "bad.ipynb", "print('trying')", "raise ValueError('boom')")
+    (work / "ok.py").write_text("print('fine')\n")
+    (work / "bad.py").write_text("print('trying', flush=True)\nraise ValueError('boom')\n")
     # A job that completes: 0, with its output as it came when following
     done = cli("submit", "ok.ipynb", "--follow", "--name", "good one", cwd=work)
     assert done.returncode == 0, done.stderr
@@ -164,19 +177,19 @@ def test_submit_wait_and_follow_exit_codes(work: Path) -> None:
     assert output == "all good\n"
     assert f"Job {job_id} (good one) completed" in done.stderr
     # A job that fails: 1, with its error, whether waited for or followed
-    done = cli("submit", "bad.ipynb", "--wait", cwd=work)
+    done = cli("submit", "bad.py", "--wait", cwd=work)
     assert done.returncode == 1
     assert "failed" in done.stderr and "ValueError: boom" in done.stderr
-    done = cli("submit", "bad.ipynb", "--follow", cwd=work)
+    done = cli("submit", "bad.py", "--follow", cwd=work)
     assert done.returncode == 1
-    assert "trying\n" in done.stdout and "ValueError" in done.stdout  # the traceback
+    assert "trying\n" in done.stdout and "ValueError: boom" in done.stdout  # the traceback
     # --json gives the final job to scripts
-    done = cli("submit", "ok.ipynb", "--wait", "--json", cwd=work)
+    done = cli("submit", "ok.py", "--wait", "--json", cwd=work)
     assert done.returncode == 0
     job = json.loads(done.stdout)
     assert job["status"] == "completed" and job["name"] == "ok"
     # Without waiting: 0 at once, the id on stdout
-    done = cli("submit", "ok.ipynb", cwd=work)
+    done = cli("submit", "ok.py", cwd=work)
     assert done.returncode == 0
     assert api.get(done.stdout.strip()).wait().status == "completed"
 
@@ -244,7 +257,9 @@ def test_ctrl_c_during_submit_wait_leaves_the_job_running(work: Path) -> None:
 # -- reading and removing ------------------------------------------------------------------------
 
 
-def test_list_show_logs_output_results_and_rm(work: Path) -> None:
+def test_list_show_logs_output_results_and_rm(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Given a completed job that recorded results, and a failed one
     write_notebook(
         work / "train.ipynb",
@@ -260,7 +275,7 @@ def test_list_show_logs_output_results_and_rm(work: Path) -> None:
     job_id = done.stdout.strip()
 
     # list: a table for people, JSON and bare ids for scripts, filters by status and time
-    table = cli("list", cwd=work).stdout.splitlines()
+    table = cli_here(capsys, "list").stdout.splitlines()
     assert table[0].split() == [
         "ID",
         "NAME",
@@ -272,46 +287,46 @@ def test_list_show_logs_output_results_and_rm(work: Path) -> None:
     ]
     assert table[1].split()[:4] == [job_id, "train", "completed", "local"]
     assert table[2].split()[:4] == [broken_id, "broken", "failed", "local"]
-    listed = json.loads(cli("list", "--json", cwd=work).stdout)
+    listed = json.loads(cli_here(capsys, "list", "--json").stdout)
     assert [j["id"] for j in listed] == [job_id, broken_id]
-    assert cli("ls", "--status", "failed", "-q", cwd=work).stdout.split() == [broken_id]
-    assert cli("list", "--status", "finished", "-q", cwd=work).stdout.split() == [
+    assert cli_here(capsys, "ls", "--status", "failed", "-q").stdout.split() == [broken_id]
+    assert cli_here(capsys, "list", "--status", "finished", "-q").stdout.split() == [
         job_id,
         broken_id,
     ]
-    assert cli("list", "--since", "1h", "-q", cwd=work).stdout.split() == [job_id, broken_id]
-    empty = cli("list", "--until", "1h", cwd=work)
+    assert cli_here(capsys, "list", "--since", "1h", "-q").stdout.split() == [job_id, broken_id]
+    empty = cli_here(capsys, "list", "--until", "1h")
     assert (empty.returncode, empty.stdout, empty.stderr) == (0, "", "No jobs.\n")
     created = datetime.fromisoformat(listed[0]["created_at"].replace("Z", "+00:00"))
     just_before = (created - timedelta(milliseconds=1)).isoformat()
-    assert cli("list", "--since", just_before, "-q", cwd=work).stdout.split() == [job_id]
-    assert cli("list", "--until", just_before, "-q", cwd=work).stdout.split() == [broken_id]
+    assert cli_here(capsys, "list", "--since", just_before, "-q").stdout.split() == [job_id]
+    assert cli_here(capsys, "list", "--until", just_before, "-q").stdout.split() == [broken_id]
 
     # show: the details, with the results' names, without marking them read
-    shown = cli("show", job_id, cwd=work).stdout
+    shown = cli_here(capsys, "show", job_id).stdout
     assert "status:       completed" in shown
     assert "results:      accuracy, weights" in shown
     assert "results read: no" in shown
-    assert json.loads(cli("show", job_id, "--json", cwd=work).stdout)["id"] == job_id
-    assert "The script exited with code 2" in cli("show", broken_id, cwd=work).stdout
+    assert json.loads(cli_here(capsys, "show", job_id, "--json").stdout)["id"] == job_id
+    assert "The script exited with code 2" in cli_here(capsys, "show", broken_id).stdout
 
     # logs: the job's output
-    assert cli("logs", job_id, cwd=work).stdout == "training\n"
+    assert cli_here(capsys, "logs", job_id).stdout == "training\n"
 
     # rm refuses a job whose results nobody read, and says what to do
-    refused = cli("rm", job_id, cwd=work)
+    refused = cli_here(capsys, "rm", job_id)
     assert refused.returncode == 4
     assert "Nothing was removed" in refused.stderr and job_id in refused.stderr
     assert "force" in refused.stderr
 
     # results: plain values shown, pickled ones described; reading them counts
-    results = cli("results", job_id, cwd=work)
+    results = cli_here(capsys, "results", job_id)
     assert results.returncode == 0, results.stderr
     lines = results.stdout.splitlines()
     assert lines[0].split() == ["NAME", "TYPE", "SIZE", "VALUE"]
     assert lines[1].split() == ["accuracy", "float", "4", "bytes", "0.93"]
     assert lines[2].startswith("weights") and "numpy.ndarray" in lines[2]
-    as_json = json.loads(cli("results", job_id, "--json", cwd=work).stdout)
+    as_json = json.loads(cli_here(capsys, "results", job_id, "--json").stdout)
     assert as_json["results"][0] == {
         "name": "accuracy",
         "format": "json",
@@ -320,25 +335,25 @@ def test_list_show_logs_output_results_and_rm(work: Path) -> None:
         "value": 0.93,
     }
     assert "value" not in as_json["results"][1]
-    failed = cli("results", broken_id, cwd=work)
+    failed = cli_here(capsys, "results", broken_id)
     assert failed.returncode == 1
     assert f"Job {broken_id} (broken) failed: The script exited with code 2" in failed.stderr
 
     # output: the notebook, to a file or to stdout
-    assert cli("output", job_id, "-o", "out.ipynb", cwd=work).returncode == 0
+    assert cli_here(capsys, "output", job_id, "-o", "out.ipynb").returncode == 0
     nb = nbformat.read(str(work / "out.ipynb"), as_version=4)
     assert nb.cells[0].outputs[0]["text"] == "training\n"
-    assert json.loads(cli("output", job_id, cwd=work).stdout)["nbformat"] == 4
+    assert json.loads(cli_here(capsys, "output", job_id).stdout)["nbformat"] == 4
 
     # rm: now without force; the unread failed job needs --force; gone is gone
-    removed = cli("rm", job_id, cwd=work)
+    removed = cli_here(capsys, "rm", job_id)
     assert (removed.returncode, removed.stdout) == (0, f"{job_id}\n")
-    assert cli("rm", broken_id, cwd=work).returncode == 4
-    assert cli("rm", broken_id, "--force", cwd=work).returncode == 0
-    gone = cli("rm", job_id, cwd=work)
+    assert cli_here(capsys, "rm", broken_id).returncode == 4
+    assert cli_here(capsys, "rm", broken_id, "--force").returncode == 0
+    gone = cli_here(capsys, "rm", job_id)
     assert gone.returncode == 3
     assert f"No job with id '{job_id}'" in gone.stderr
-    assert cli("list", "-q", cwd=work).stdout == ""
+    assert cli_here(capsys, "list", "-q").stdout == ""
 
 
 def test_logs_follow_streams_until_the_job_ends(work: Path) -> None:
@@ -366,17 +381,31 @@ def test_logs_follow_streams_until_the_job_ends(work: Path) -> None:
     assert f"Job {job_id} (gated) completed" in err
 
 
-def test_clear_messages_and_exit_codes_for_mistakes(work: Path) -> None:
+def test_clear_messages_and_exit_codes_for_mistakes(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_notebook(work / "nb.ipynb", "1")
     (work / "notes.txt").write_text("")
 
-    def check(args: list[str], code: int, message: str) -> None:
-        done = cli(*args, cwd=work)
-        assert done.returncode == code, (args, done.stdout, done.stderr)
-        assert message in done.stderr, (args, done.stderr)
-        assert "Traceback" not in done.stderr
+    def check(args: list[str], code: int, message: str, process: bool = False) -> None:
+        """Run the command in a process of its own, or (faster) in this one."""
+        if process:
+            done = cli(*args, cwd=work)
+            returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
+        else:
+            try:
+                returncode = main(args)
+            except SystemExit as e:
+                returncode = int(e.code or 0)
+            stdout, stderr = capsys.readouterr()
+        assert returncode == code, (args, stdout, stderr)
+        assert message in stderr, (args, stderr)
+        assert "Traceback" not in stderr
 
-    check(["submit", "missing.ipynb"], 3, "No such file")
+    check(["submit", "missing.ipynb"], 3, "No such file", process=True)
+    check(["show", "nope"], 3, "No job with id 'nope'", process=True)
+    check(["frobnicate"], 2, "invalid choice: 'frobnicate'", process=True)
+    check(["--config", "missing.py", "list"], 3, "No such config file", process=True)
     check(["submit", "notes.txt"], 2, "neither a notebook (.ipynb) nor a Python script")
     check(["submit", "nb.ipynb", "-p", "1x", "3"], 2, "not a valid Python identifier")
     check(["submit", "nb.ipynb", "--backend", "nowhere"], 2, "Unknown backend 'nowhere'")
@@ -386,12 +415,10 @@ def test_clear_messages_and_exit_codes_for_mistakes(work: Path) -> None:
     check(["submit", "nb.ipynb", "--follow", "--json"], 2, "--json goes with --wait")
     check(["submit", "nb.ipynb", "-f", "nope.yaml"], 3, "No such parameters file")
     check(["submit", "nb.ipynb", "-p", "n"], 2, "expected 2 arguments")
-    for command in ("show", "logs", "cancel", "rm", "output", "results"):
+    for command in ("logs", "cancel", "rm", "output", "results"):
         check([command, "nope"], 3, "No job with id 'nope'")
     check(["list", "--status", "done"], 2, "invalid choice: 'done'")
     check(["list", "--since", "yesterday"], 2, "'since' is not an ISO 8601 time")
-    check(["frobnicate"], 2, "invalid choice: 'frobnicate'")
-    check(["--config", "missing.py", "list"], 3, "No such config file")
     # nothing was created by any of it
     assert api.jobs() == []
     # no command: the usage, and 2
