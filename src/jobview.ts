@@ -12,7 +12,7 @@ import { Panel, Widget } from '@lumino/widgets';
 import { statusIcon, statusLabel } from './icons';
 import { formatDuration, isActive, parseTime } from './model';
 import { JobLogFollower, JobOutputModel } from './output';
-import { IJobsManager } from './tokens';
+import { IJob, IJobsManager } from './tokens';
 
 /**
  * The class name of the job view.
@@ -194,6 +194,10 @@ export class JobView extends Panel {
       this._removed.emit();
       return;
     }
+    // The manager replaces a job's object only when the job changed.
+    if (job && job === this._rendered) {
+      return;
+    }
     this._render();
   }
 
@@ -225,6 +229,7 @@ export class JobView extends Panel {
       return;
     }
     this._seen = true;
+    this._rendered = job;
     this.title.label = job.name;
     this.title.caption = trans.__('Job %1 (%2)', job.name, job.path);
     this.title.icon = statusIcon(job.status);
@@ -362,6 +367,7 @@ export class JobView extends Panel {
   private _duration: HTMLElement | null = null;
   private _timer: number | null = null;
   private _seen = false;
+  private _rendered: IJob | null = null;
   private _removed = new Signal<JobView, void>(this);
 }
 

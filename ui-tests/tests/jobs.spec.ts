@@ -167,14 +167,20 @@ test.describe('Jobs panel', () => {
     const items = jobs.panel.locator('.jp-JobsPanel-item', {
       hasText: 'to cancel'
     });
-    await expect(items).toHaveCount(1);
+    const before = await items.count();
     await jobs
       .item('to cancel')
       .getByRole('button', { name: 'Re-run job' })
       .click();
-    await expect(items).toHaveCount(2);
+    await expect(items).toHaveCount(before + 1);
     await jobs.waitForStatus('to cancel', 'Running');
     await jobs.cancel('to cancel');
+    await jobs.waitForStatus('to cancel', 'Cancelled');
+
+    // After a page reload the list is loaded again from the server.
+    await page.reload();
+    await jobs.open();
+    await expect(items).toHaveCount(before + 1);
     await jobs.waitForStatus('to cancel', 'Cancelled');
   });
 
