@@ -56,6 +56,8 @@ __all__ = [
 JOBS_ROOT_ENV = "JUPYTER_JOBS_ROOT"
 DB_PATH_ENV = "JUPYTER_JOBS_DB_PATH"
 LAST_JOB_FILE = "last_job"
+SERVER_CONFIG_NAME = "jupyter_server_config"
+EXTENSION_CONFIG_NAME = "jupyter_jupyter_jobs_config"
 # Pseudo-statuses for filtering: every finished job, every job still under way.
 STATUS_GROUPS = {"finished": FINAL_STATES, "active": ACTIVE_STATES}
 PAGE = 1000
@@ -116,34 +118,31 @@ _settings = _Settings()
 
 
 def load_jupyter_config(config_file: str | None = None) -> Config:
-    """The Jupyter config the server reads: jupyter_config, jupyter_server_config, and
-    jupyter_jobs_config (.py and .json) from every directory of `jupyter --paths`.
+    """The Jupyter config the server reads, from every directory of `jupyter --paths`.
 
-    `config_file` replaces jupyter_server_config, as `jupyter server --config` does.
+    That is jupyter_config and jupyter_server_config (.py and .json), over the
+    extension's own jupyter_jupyter_jobs_config (jupyter_server names an
+    extension's file after its name, here `jupyter_jobs`), with the same
+    precedence as the server. `config_file` is read instead of
+    jupyter_server_config, as `jupyter server --config` does.
     """
     from jupyter_core.application import JupyterApp
-    from traitlets.config.application import Application
+    from traitlets.config import Config
 
     class ConfigReader(JupyterApp):
         name = "jupyter-jobs"
         description = "Reads the config files of the Jupyter server"
 
-        def _config_file_name_default(self) -> str:
-            return "jupyter_server_config"
-
-    reader = ConfigReader()
-    if config_file:
-        if not os.path.isfile(config_file):
-            raise NotFound(f"No such config file: {config_file!r}")
-        reader.config_file = os.path.abspath(config_file)
-    reader.load_config_file()
-    # The extension's own file, which the server reads for JobsApp (named jupyter_jobs).
-    try:
-        Application.load_config_file(reader, "jupyter_jobs_config", path=reader.config_file_paths)
-    except Exception as e:  # ConfigFileNotFound, or an error in the file
-        if type(e).__name__ != "ConfigFileNotFound":
-            reader.log.warning("Error loading config file jupyter_jobs_config: %s", e)
-    return reader.config
+    if config_file and not os.path.isfile(config_file):
+        raise NotFound(f"No such config file: {config_file!r}")
+    merged = Config()
+    for file_name in (EXTENSION_CONFIG_NAME, SERVER_CONFIG_NAME):
+        reader = ConfigReader(config_file_name=file_name)
+        if config_file and file_name == SERVER_CONFIG_NAME:
+            reader.config_file = os.path.abspath(config_file)
+        reader.load_config_file()
+        merged.merge(reader.config)
+    return merged
 
 
 def configure(

@@ -1,8 +1,8 @@
 """`jupyter jobs`: submit, list, follow, cancel and clean up jobs from a terminal.
 
 It reads the same Jupyter config files as the server (jupyter_server_config.py
-or .json, and jupyter_jobs_config, in every directory `jupyter --paths` lists),
-so it sees the jobs of the Jobs panel and the panel sees its jobs.
+or .json, over jupyter_jupyter_jobs_config, in every directory `jupyter --paths`
+lists), so it sees the jobs of the Jobs panel and the panel sees its jobs.
 
 Exit codes: 0 success (and, for --wait / --follow / logs -f, a completed job);
 1 the job failed or was cancelled; 2 bad usage or input; 3 no such job or

@@ -421,15 +421,25 @@ async def test_code_and_the_server_share_one_store(jobs: Any, root: Path, work: 
 def test_the_store_comes_from_every_config_file_the_server_reads(
     work: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given the extension's own config file, read after jupyter_server_config, naming a store
+    # Given the extension's own config file (as jupyter_server names it) naming a store
     config_dir = Path(os.environ["JUPYTER_CONFIG_DIR"])
-    (config_dir / "jupyter_jobs_config.json").write_text(
-        json.dumps({"JobsConfig": {"db_path": str(tmp_path / "from-jobs-config.sqlite")}})
+    (config_dir / "jupyter_jupyter_jobs_config.py").write_text(
+        f"c.JobsConfig.db_path = {str(tmp_path / 'from-extension-config.sqlite')!r}\n"
+        f"c.JobsConfig.default_backend = 'local'\n"
     )
+    server_config = json.loads((config_dir / "jupyter_server_config.json").read_text())
+    del server_config["JobsConfig"]["db_path"]
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps(server_config))
     api.configure()
-    # Then the API uses it (and still jupyter_server_config's jobs_root)
+    # Then the API uses it, with jupyter_server_config's jobs_root
     assert jupyter_jobs.jobs() == []
-    assert (tmp_path / "from-jobs-config.sqlite").is_file()
+    assert (tmp_path / "from-extension-config.sqlite").is_file()
+    # And jupyter_server_config wins where both say something, as in the server
+    server_config["JobsConfig"]["db_path"] = str(tmp_path / "from-server-config.sqlite")
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps(server_config))
+    api.configure()
+    assert jupyter_jobs.jobs() == []
+    assert (tmp_path / "from-server-config.sqlite").is_file()
     # And configure() can put settings on top, for the rest of the process
     api.configure(config={"JobsConfig": {"db_path": str(tmp_path / "configured.sqlite")}})
     (work / "quick.py").write_text("print(1)\n")
