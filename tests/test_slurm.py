@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -27,8 +28,12 @@ from jupyter_jobs.backends.slurm import STATE_NAME
 from jupyter_jobs.configuration import JobsConfig
 from jupyter_jobs.processes import job_processes
 
-# A shell that ever ran one of these names would create the file $JJ_PWNED.
-HOSTILE = "'; touch $JJ_PWNED; ' $(touch $JJ_PWNED) `touch $JJ_PWNED` \" & | > 100%j %x"
+# A shell that ever ran one of these names would create the file $JJ_PWNED (or LITERAL).
+LITERAL = f"/tmp/jupyter-jobs-pwned-{os.getpid()}"
+HOSTILE = (
+    f"'; touch {LITERAL}; ' $(touch $JJ_PWNED) `touch $JJ_PWNED` \" & | > 100%j %x "
+    "'; touch $JJ_PWNED; '"
+)
 JOBS_ROOT_NAME = "jobs root's $(touch $JJ_PWNED) `touch $JJ_PWNED`; 100%j"
 GATED = "import os, time\nwhile not os.path.exists({gate!r}):\n    time.sleep(0.05)"
 
@@ -59,6 +64,7 @@ def pwned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("JJ_PWNED", str(marker))  # sbatch passes the environment to the job
     yield marker
     assert not marker.exists(), "a value was run as shell code"
+    assert not os.path.exists(LITERAL), "a value was run as shell code"
 
 
 @pytest.fixture
