@@ -86,6 +86,8 @@ def parse_time_limit(value: str) -> int:
     if match is None:
         raise ValueError(value)
     g = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    parts: tuple[int, int, int]
+    limits: tuple[int | None, int | None, int | None]
     if "minutes" in g:
         return g["minutes"] * 60
     if "m" in g:
@@ -449,7 +451,9 @@ class SlurmBackend(Backend):
         if listing is None:
             return states  # nothing known: the manager keeps what it has
         for job, jobdir in unknown:
-            raw = listing.get(int(job.backend_id)) if (job.backend_id or "").isdigit() else None
+            if not (job.backend_id or "").isdigit():
+                continue  # being submitted (by another process): sbatch has not answered yet
+            raw = listing.get(int(job.backend_id or 0))
             slurm_job = parse_job(raw) if raw is not None else None
             if slurm_job is not None and slurm_job.command and not self._is_ours(slurm_job, jobdir):
                 slurm_job = None  # the id was reused after SLURM's state was wiped

@@ -154,9 +154,13 @@ def parse_job(raw: dict[str, Any]) -> SlurmJob:
         reason=reason if isinstance(reason, str) and reason not in ("", "None") else None,
         exit_status=exit_status,
         signal=signum,
-        command=raw.get("command") if isinstance(raw.get("command"), str) else "",
-        nodes=raw.get("nodes") if isinstance(raw.get("nodes"), str) else "",
+        command=_text(raw.get("command")),
+        nodes=_text(raw.get("nodes")),
     )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def parse_squeue(data: Any) -> dict[int, dict[str, Any]] | None:
