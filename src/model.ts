@@ -135,7 +135,7 @@ export class JobsModel implements IJobsManager {
     }
     this._poll = new Poll({
       auto: true,
-      factory: () => this._tick(),
+      factory: () => this.check(),
       frequency,
       name: 'jupyter-jobs:JobsModel#jobs',
       standby: this._standby
@@ -504,10 +504,11 @@ export class JobsModel implements IJobsManager {
   }
 
   /**
-   * One poll: reload everything the first time and after the server was
-   * unreachable; otherwise fetch the active jobs and the newest page.
+   * Bring the list up to date, as the fallback poll does: reload everything
+   * the first time and after the server was unreachable (it may have
+   * restarted), otherwise fetch the active jobs and the newest page.
    */
-  private async _tick(): Promise<void> {
+  async check(): Promise<void> {
     try {
       if (!this._isReady || this._failed) {
         await this.refresh();

@@ -133,6 +133,7 @@ export class JobsPanel extends Widget {
     );
     clear.classList.add('jp-JobsPanel-clear');
     header.appendChild(clear);
+    this._clear = clear;
     this.node.appendChild(header);
 
     const filters = document.createElement('div');
@@ -282,6 +283,7 @@ export class JobsPanel extends Widget {
     } else {
       this._empty.textContent = '';
     }
+    this._clear.disabled = !manager.jobs.some(job => isFinal(job.status));
     this._prev.disabled = this._page === 0;
     this._next.disabled = this._page >= pages - 1;
     this._pageInfo.textContent = trans._n(
@@ -442,6 +444,7 @@ export class JobsPanel extends Widget {
   private _page = 0;
   private _timer: number | null = null;
   private _elapsed = new Map<string, HTMLElement>();
+  private _clear!: HTMLButtonElement;
   private _select!: HTMLSelectElement;
   private _searchInput!: HTMLInputElement;
   private _error!: HTMLElement;

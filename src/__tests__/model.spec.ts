@@ -39,7 +39,12 @@ class FakeServer {
   requests: { endPoint: string; method: string; body?: any }[] = [];
   nextId = 100;
 
+  down = false;
+
   request = async (endPoint: string, init: RequestInit): Promise<any> => {
+    if (this.down) {
+      throw new Error('Failed to fetch');
+    }
     const answer = await this._answer(endPoint, init);
     // Like JSON over HTTP: the model never shares objects with the server.
     return answer === undefined
@@ -164,6 +169,48 @@ describe('JobsModel', () => {
       expect(changes.length).toBe(1);
       expect(changes[0].previous).toBe('running');
       expect(changes[0].job.status).toBe('completed');
+    });
+  });
+
+  describe('#check()', () => {
+    it('should reload the whole list once the server is back', async () => {
+      server.jobs.push(makeJob('a', { status: 'running' }), makeJob('b'));
+      await model.check();
+      expect(model.jobs.map(j => j.id).sort()).toEqual(['a', 'b']);
+
+      // The server goes away; meanwhile jobs finish, vanish and appear.
+      server.down = true;
+      await expect(model.check()).rejects.toThrow('Failed to fetch');
+      expect(model.lastError).toBe('Failed to fetch');
+      server.down = false;
+      server.jobs = [
+        makeJob('a', { status: 'completed' }),
+        makeJob('c', { created_at: '2026-01-01T11:00:00Z' })
+      ];
+
+      await model.check();
+      expect(model.lastError).toBeNull();
+      expect(model.jobs.map(j => [j.id, j.status])).toEqual([
+        ['c', 'queued'],
+        ['a', 'completed']
+      ]);
+    });
+
+    it('should follow active jobs that left the newest page', async () => {
+      for (let i = 0; i < 150; i++) {
+        server.jobs.push(
+          makeJob(`n${i}`, {
+            status: 'completed',
+            created_at: '2026-01-02T00:00:00Z'
+          })
+        );
+      }
+      server.jobs.push(makeJob('old', { status: 'running' }));
+      await model.check();
+      server.jobs.find(j => j.id === 'old')!.status = 'failed';
+      await model.check();
+      expect(model.get('old')?.status).toBe('failed');
+      expect(model.jobs.length).toBe(151);
     });
   });
 
