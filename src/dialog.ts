@@ -506,8 +506,12 @@ export class SubmitJobForm
     let message = '';
     if (text !== '') {
       if (field.resource.type === 'integer') {
-        if (!/^\d+$/.test(text)) {
-          message = this._trans.__('Enter a whole number (0 or more).');
+        const least = field.resource.name === 'cpus' ? 1 : 0;
+        if (!/^\d+$/.test(text) || Number(text) < least) {
+          message =
+            least === 1
+              ? this._trans.__('Enter a whole number (1 or more).')
+              : this._trans.__('Enter a whole number (0 or more).');
         }
       } else if (field.resource.name === 'memory') {
         if (!/^\d+(\.\d+)?\s*([KMGTP](i?B)?)?$/i.test(text)) {

@@ -13,8 +13,8 @@ export const API_NAMESPACE = 'jupyter-jobs';
  *   with its query string if any.
  * @param serverSettings The server settings to use for the request.
  * @param init Initial values for the request.
- * @returns The response body: parsed JSON, text for a non JSON body, or
- *   `undefined` for an empty body.
+ * @returns The response body: parsed JSON for a JSON content type, the text
+ *   for other types (e.g. text/plain), or `undefined` for an empty body.
  * @throws ServerConnection.NetworkError when the server cannot be reached,
  *   ServerConnection.ResponseError for a non 2xx status (with the server's
  *   `message`).
@@ -42,15 +42,18 @@ export async function requestAPI<T>(
   }
 
   let data: any = await response.text();
-  if (data.length > 0) {
+  const contentType = response.headers.get('Content-Type') ?? '';
+  if (data.length === 0) {
+    data = undefined;
+  } else if (!contentType || /json/i.test(contentType)) {
     try {
       data = JSON.parse(data);
     } catch {
-      // Not JSON (a script's text output): keep the text.
+      // Not JSON after all: keep the text.
     }
-  } else {
-    data = undefined;
   }
+  // Other types (a script's text/plain output) stay text, even if they
+  // happen to look like JSON.
 
   if (!response.ok) {
     const message =
