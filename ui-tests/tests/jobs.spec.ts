@@ -405,8 +405,13 @@ test.describe('Jobs panel', () => {
     const confirm = page.locator('.jp-Dialog');
     await expect(confirm).toContainText('never opened');
     await confirm.getByRole('button', { name: 'Remove' }).click();
-    await expect(jobs.panel.locator('.jp-JobsPanel-empty')).toContainText(
-      'No jobs yet'
-    );
+    await expect(
+      jobs.panel.locator(
+        '.jp-JobsPanel-item.jp-mod-completed, .jp-JobsPanel-item.jp-mod-failed, .jp-JobsPanel-item.jp-mod-cancelled'
+      )
+    ).toHaveCount(0);
+    await expect(
+      jobs.panel.getByRole('button', { name: 'Clear finished' })
+    ).toBeDisabled();
   });
 });
