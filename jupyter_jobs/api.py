@@ -52,9 +52,6 @@ __all__ = [
     "submit",
 ]
 
-# Environment variables that override the config files (a server can set them for its kernels).
-JOBS_ROOT_ENV = "JUPYTER_JOBS_ROOT"
-DB_PATH_ENV = "JUPYTER_JOBS_DB_PATH"
 LAST_JOB_FILE = "last_job"
 SERVER_CONFIG_NAME = "jupyter_server_config"
 EXTENSION_CONFIG_NAME = "jupyter_jupyter_jobs_config"
@@ -168,7 +165,7 @@ def _manager() -> JobManager:
         if _settings.manager is None:
             from traitlets.config import Config
 
-            from .configuration import JobsConfig
+            from .configuration import DB_PATH_ENV, JOBS_ROOT_ENV, JobsConfig
 
             config = load_jupyter_config(_settings.config_file)
             if _settings.config:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from jupyter_events import EventLogger
@@ -9,7 +10,7 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import PeriodicCallback
 from traitlets import Float
 
-from .configuration import JobsConfig
+from .configuration import DB_PATH_ENV, JOBS_ROOT_ENV, JobsConfig
 from .events import JOB_EVENT_SCHEMA, JOB_EVENT_SCHEMA_ID
 from .handlers import routes
 from .manager import JobManager
@@ -35,7 +36,12 @@ class JobsApp(ExtensionApp):
         serverapp = self.serverapp
         assert serverapp is not None and serverapp.event_logger is not None
         self.event_logger = serverapp.event_logger
-        self.manager = JobsConfig(parent=self).create_manager(root_dir=serverapp.root_dir)
+        config = JobsConfig(parent=self)
+        self.manager = config.create_manager(root_dir=serverapp.root_dir)
+        # Kernels this server starts inherit these: jupyter_jobs.submit() in a notebook
+        # then uses the server's job store, however the server was configured.
+        os.environ[JOBS_ROOT_ENV] = config.jobs_root
+        os.environ[DB_PATH_ENV] = config.db_path
         self.settings["jupyter_jobs_manager"] = self.manager
         self.event_logger.register_event_schema(JOB_EVENT_SCHEMA)
         for backend in self.manager.backends.values():

@@ -19,6 +19,11 @@ from .backends.base import Backend
 from .manager import JobManager
 from .store import JobStore
 
+# Environment variables that override the config files: the server sets them for its
+# kernels, so that jupyter_jobs.submit() in a notebook uses the server's job store.
+JOBS_ROOT_ENV = "JUPYTER_JOBS_ROOT"
+DB_PATH_ENV = "JUPYTER_JOBS_DB_PATH"
+
 DEFAULT_BACKENDS = {
     "local": "jupyter_jobs.backends.local.LocalBackend",
     "slurm": "jupyter_jobs.backends.slurm.SlurmBackend",

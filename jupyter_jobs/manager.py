@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
 
 from .backends.base import Backend, BackendState
@@ -157,6 +156,8 @@ class JobManager:
         return self.describe(record)
 
     def _notebook_kernel(self, source: Path, given_path: str, kernel_name: str | None) -> str:
+        import nbformat  # here: its import costs the CLI most of a second
+
         try:
             nb = nbformat.read(str(source), as_version=4)
         except Exception as e:

@@ -8,7 +8,19 @@ import signal
 
 import psutil
 
-from .jobdir import JOB_ENV_MARKER
+from .jobdir import JOB_DIR_ENV, JOB_ENV_MARKER
+
+
+def runner_environment(job_id: str | None) -> dict[str, str]:
+    """The environment to start a job's runner with: marked as that job's, and no other's.
+
+    A job started from inside another job (the API in a notebook job) would
+    otherwise carry its parent's marker, and cancelling the parent would end it.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in (JOB_ENV_MARKER, JOB_DIR_ENV)}
+    if job_id is not None:
+        env[JOB_ENV_MARKER] = job_id
+    return env
 
 
 def process_alive(pid: int | None, started: float | None = None) -> bool:

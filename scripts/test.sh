@@ -23,6 +23,8 @@ bash scripts/slurm-local.sh up
 
 step "The package with its test dependencies (this builds the frontend)"
 python -m pip install -q -e ".[test]"
+# PyTorch for its example notebook: the CPU build this kind of machine keeps on disk.
+python -m pip install -q torch==2.13.0
 jlpm install  # the linters and jest (jlpm comes with the package's build tools)
 
 step "Lint and type checks"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,23 @@ import nbformat
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyter_jobs.configuration import DB_PATH_ENV, JOBS_ROOT_ENV
+from jupyter_jobs.processes import kill_job_processes
+
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 FINAL = ("completed", "failed", "cancelled")
+
+
+@pytest.fixture(autouse=True)
+def no_job_outlives_its_test(tmp_path: Path):
+    """Whatever a test leaves running (a failed test does) is ended when it ends."""
+    yield
+    # A server started in this process pointed its kernels at its store; forget it.
+    os.environ.pop(JOBS_ROOT_ENV, None)
+    os.environ.pop(DB_PATH_ENV, None)
+    for spec in tmp_path.glob("**/spec.json"):
+        kill_job_processes(spec.parent.name)
 
 
 @pytest.fixture

@@ -240,3 +240,27 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+async def test_cancelling_a_job_spares_the_jobs_it_submitted(jobs, root):
+    # Given a notebook job that submits a job of its own from code, then keeps busy
+    (root / "child.py").write_text(
+        "import os, time\nwhile not os.path.exists('release'):\n    time.sleep(0.05)\n"
+        "print('child done')\n"
+    )
+    write_notebook(
+        root / "parent.ipynb",
+        "import jupyter_jobs, time\nchild = jupyter_jobs.submit('child.py')\n"
+        "print('child', child.id, flush=True)\ntime.sleep(300)",
+    )
+    parent = await jobs.submit("parent.ipynb")
+    events = await jobs.wait_for_log(parent["id"], lambda ev: "child " in stdout_text(ev))
+    child_id = stdout_text(events).split()[1]
+    # When the parent is cancelled
+    await jobs.request("POST", "jobs", parent["id"], "cancel")
+    await jobs.wait_for(parent["id"], "cancelled")
+    # Then the child, a job in its own right, goes on to complete
+    (root / "release").touch()
+    child = await jobs.wait_for(child_id)
+    assert child["status"] == "completed", child
+    assert "child done" in stdout_text((await jobs.log(child_id))["events"])

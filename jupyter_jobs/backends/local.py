@@ -12,7 +12,7 @@ import time
 from traitlets import Bool, Float, Integer
 
 from ..jobdir import JobDirectory, JobSpec
-from ..processes import kill_job_processes, process_alive
+from ..processes import kill_job_processes, process_alive, runner_environment
 from ..runner.queue import enqueue
 from ..store import JobRecord
 from .base import Backend, BackendState
@@ -73,13 +73,14 @@ class LocalBackend(Backend):
         enqueue(spec.queue_dir or "", spec.queue_position, spec.id)
         pid = self._warm.spawn(jobdir.path) if self._warm is not None else None
         if pid is None:
-            pid = self._spawn_cold(jobdir)
+            pid = self._spawn_cold(jobdir, job.id)
         return str(pid)
 
-    def _spawn_cold(self, jobdir: JobDirectory) -> int:
+    def _spawn_cold(self, jobdir: JobDirectory, job_id: str) -> int:
         with open(jobdir.runner_log_path, "ab") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "jupyter_jobs.runner", str(jobdir.path)],
+                env=runner_environment(job_id),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,

@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+from ..processes import runner_environment
+
 REPLY_TIMEOUT_SECONDS = 5.0
 
 
@@ -25,6 +27,7 @@ class WarmRunner:
             if self._proc is None or self._proc.poll() is not None:
                 self._proc = subprocess.Popen(
                     [sys.executable, "-m", "jupyter_jobs.runner.warm"],
+                    env=runner_environment(None),  # its forks mark themselves
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     bufsize=0,
