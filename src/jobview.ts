@@ -11,7 +11,7 @@ import { Panel, Widget } from '@lumino/widgets';
 
 import { statusIcon, statusLabel } from './icons';
 import { formatDuration, isActive, parseTime } from './model';
-import { JobLogFollower, JobOutputModel } from './output';
+import { detachOutput, JobLogFollower, JobOutputModel } from './output';
 import { IJob, IJobsManager } from './tokens';
 
 /**
@@ -511,7 +511,10 @@ export namespace OutputNotebookView {
     rendermime: IRenderMimeRegistry,
     outputs: any[]
   ): OutputArea {
-    const model = new OutputAreaModel({ values: outputs, trusted: false });
+    const model = new OutputAreaModel({
+      values: outputs.map(detachOutput),
+      trusted: false
+    });
     const area = new OutputArea({ model, rendermime });
     area.addClass('jp-JobOutputNotebook-outputs');
     area.disposed.connect(() => model.dispose());

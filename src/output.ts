@@ -28,6 +28,29 @@ function countLines(text: string): number {
 }
 
 /**
+ * The MIME type of Jupyter widgets, which need a live kernel.
+ */
+const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
+
+/**
+ * A copy of an output without what cannot render away from its kernel: the
+ * `transient` part and widget views (their text fallback stays).
+ */
+export function detachOutput(output: { [key: string]: any }): any {
+  const value: { [key: string]: any } = { ...output };
+  delete value.transient;
+  const data = value.data;
+  if (data && typeof data === 'object' && WIDGET_MIME in data) {
+    const rest = { ...data };
+    delete rest[WIDGET_MIME];
+    if (Object.keys(rest).length > 0) {
+      value.data = rest;
+    }
+  }
+  return value;
+}
+
+/**
  * A bounded output area model for the live output of a job.
  *
  * #### Notes
@@ -209,9 +232,7 @@ export class LogEventApplier {
    */
   private _addOutput(output: nbformat.IOutput, displayId?: string): void {
     const id = displayId ?? (output as any)?.transient?.display_id;
-    const value = { ...output } as any;
-    delete value.transient;
-    this._model.add(value);
+    this._model.add(detachOutput(output));
     if (id) {
       const models = this._displays.get(id) ?? [];
       models.push(this._model.get(this._model.length - 1));
@@ -243,10 +264,11 @@ export class LogEventApplier {
         continue;
       }
       const old = model.toJSON() as any;
+      const fresh = detachOutput(output);
       const value: any = {
         output_type: old.output_type,
-        data: (output as any).data ?? {},
-        metadata: (output as any).metadata ?? {}
+        data: fresh.data ?? {},
+        metadata: fresh.metadata ?? {}
       };
       if (old.output_type === 'execute_result') {
         value.execution_count = old.execution_count ?? null;

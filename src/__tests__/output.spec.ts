@@ -110,6 +110,21 @@ describe('LogEventApplier', () => {
       expect(outputs[0].data['text/plain']).toBe('second');
     });
 
+    it('should show the text of a widget, which needs a kernel', () => {
+      applier.apply([
+        output({
+          output_type: 'display_data',
+          data: {
+            'application/vnd.jupyter.widget-view+json': { model_id: 'm' },
+            'text/plain': 'HBox(children=(FloatProgress(value=0.0),))'
+          },
+          metadata: {}
+        })
+      ]);
+      const outputs = model.toJSON() as any[];
+      expect(Object.keys(outputs[0].data)).toEqual(['text/plain']);
+    });
+
     it('should keep errors with their traceback', () => {
       applier.apply([
         output({
