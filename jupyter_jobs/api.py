@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .configuration import DB_PATH_ENV, JOBS_ROOT_ENV
 from .errors import Conflict, InvalidRequest, JobsError, NotFound
 from .jobdir import ACTIVE_STATES, ALL_STATES, FINAL_STATES
 from .results import load_results
@@ -165,7 +166,7 @@ def _manager() -> JobManager:
         if _settings.manager is None:
             from traitlets.config import Config
 
-            from .configuration import DB_PATH_ENV, JOBS_ROOT_ENV, JobsConfig
+            from .configuration import JobsConfig
 
             config = load_jupyter_config(_settings.config_file)
             if _settings.config:

@@ -110,10 +110,22 @@ class JobStore:
         with self._lock:
             self._db.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", row)
 
-    def get(self, job_id: str) -> JobRecord | None:
+    def _read(self, sql: str, args: Any = ()) -> list[sqlite3.Row]:
+        """Rows of a query, read to the end and the cursor closed even if interrupted.
+
+        An unfinished SELECT keeps its read snapshot: after a Ctrl-C in the middle
+        of one, a process would otherwise go on seeing the jobs as they were.
+        """
         with self._lock:
-            row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return _from_row(row) if row else None
+            cursor = self._db.execute(sql, args)
+            try:
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+
+    def get(self, job_id: str) -> JobRecord | None:
+        rows = self._read("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return _from_row(rows[0]) if rows else None
 
     def update(self, job_id: str, **values: Any) -> None:
         unknown = set(values) - set(_COLUMNS)
@@ -159,9 +171,8 @@ class JobStore:
             args.append(backend)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"
-        with self._lock:
-            total = self._db.execute(f"SELECT COUNT(*) FROM jobs {clause}", args).fetchone()[0]
-            rows = self._db.execute(
-                f"SELECT * FROM jobs {clause} ORDER BY created_at DESC, rowid DESC {page}", args
-            ).fetchall()
+        total = self._read(f"SELECT COUNT(*) FROM jobs {clause}", args)[0][0]
+        rows = self._read(
+            f"SELECT * FROM jobs {clause} ORDER BY created_at DESC, rowid DESC {page}", args
+        )
         return [_from_row(r) for r in rows], total
