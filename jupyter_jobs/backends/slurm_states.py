@@ -244,9 +244,9 @@ def _error(job: SlurmJob, state: str, details: dict[str, Any] | None) -> dict[st
         "slurm_state": state,
         "slurm_job_id": job.job_id,
     }
-    if job.exit_status is not None:
+    if job.final and job.exit_status is not None:  # still 0 while the job is being stopped
         error["exit_code"] = job.exit_status
-    if job.signal:
+    if job.final and job.signal:
         error["signal"] = signal_name(job.signal)
     if job.reason:
         error["slurm_reason"] = job.reason
