@@ -126,10 +126,12 @@ class LogHandler(JobsAPIHandler):
     @authorized
     def get(self, job_id: str) -> None:
         with self.errors_as_http():
+            tail = self.get_query_argument("tail", None)
             events, next_seq = self.manager.log(
                 job_id,
                 after=self.int_argument("after", 0),
                 limit=self.int_argument("limit", 1000),
+                tail=None if tail is None else self.int_argument("tail", 0),
             )
         self.write_json({"events": events, "next": next_seq})
 

@@ -144,6 +144,27 @@ class JobDirectory:
                     break
         return events, max(after, seq), (seq, offset)
 
+    def read_last_events(self, count: int) -> list[dict[str, Any]]:
+        """The last `count` whole events, read from the end of the log (cheap on a long log)."""
+        try:
+            f = self.events_path.open("rb")
+        except FileNotFoundError:
+            return []
+        with f:
+            end = f.seek(0, os.SEEK_END)
+            position, data = end, b""
+            # Read backwards until there are count whole lines after a newline (or the start).
+            while position > 0 and data.count(b"\n") <= count:
+                step = min(position, 64 * 1024)
+                position -= step
+                f.seek(position)
+                data = f.read(step) + data
+        lines = data.split(b"\n")
+        if position > 0:
+            lines = lines[1:]  # a partial line where reading started
+        whole = [line for line in lines[:-1] if line]  # the last part has no newline yet
+        return [json.loads(line) for line in whole[-count:]] if count else []
+
 
 class EventLog:
     """The runner's writer for events.jsonl: seq numbers 1, 2, 3... in write order."""

@@ -226,12 +226,20 @@ class JobManager:
         return [record.id for record in self.store.active()]
 
     def log(
-        self, job_id: str, after: int = 0, limit: int = 1000
+        self, job_id: str, after: int = 0, limit: int = 1000, tail: int | None = None
     ) -> tuple[list[dict[str, Any]], int]:
-        """Events of the job's log with seq > after, and the seq to continue from."""
+        """Events of the job's log with seq > after, and the seq to continue from.
+
+        With tail, the last `tail` events instead: where a view of a long log starts.
+        """
         record = self._record(job_id)
         if after < 0 or not 1 <= limit <= 10000:
             raise InvalidRequest("'after' must be at least 0 and 'limit' 1 to 10000")
+        if tail is not None:
+            if not 0 <= tail <= 10000:
+                raise InvalidRequest("'tail' must be 0 to 10000")
+            events = JobDirectory(record.job_dir).read_last_events(tail)
+            return events, events[-1]["seq"] if events else 0
         events, next_seq, hint = JobDirectory(record.job_dir).read_events(
             after, limit, self._log_hints.get(job_id)
         )

@@ -264,3 +264,16 @@ async def test_cancelling_a_job_spares_the_jobs_it_submitted(jobs, root):
     child = await jobs.wait_for(child_id)
     assert child["status"] == "completed", child
     assert "child done" in stdout_text((await jobs.log(child_id))["events"])
+
+
+async def test_log_tail_gives_the_last_events(jobs, root):
+    write_notebook(root / "long.ipynb", *[f"print({i})" for i in range(30)])
+    job = await jobs.wait_for((await jobs.submit("long.ipynb"))["id"])
+    whole = await jobs.log(job["id"])
+    tail = await jobs.request("GET", "jobs", job["id"], "log", tail="5")
+    assert tail["events"] == whole["events"][-5:]
+    assert tail["next"] == whole["next"]
+    assert (await jobs.request("GET", "jobs", job["id"], "log", tail="0"))["events"] == []
+    code, message = await jobs.error("GET", "jobs", job["id"], "log", tail="100000")
+    assert code == 400
+    assert "tail" in message
