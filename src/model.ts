@@ -11,6 +11,7 @@ import {
   IJob,
   IJobLogChunk,
   IJobRequest,
+  IJobResults,
   IJobsManager,
   IJobStatusChange,
   ILogPage,
@@ -22,6 +23,11 @@ import {
  */
 export const JOB_EVENT_SCHEMA_ID =
   'https://events.jupyter.org/jupyter_jobs/job/v1';
+
+/**
+ * The most events `GET jobs/{id}/log?tail=N` answers (the server's bound).
+ */
+export const MAX_LOG_TAIL = 10000;
 
 /**
  * Whether a status is final (completed, failed or cancelled).
@@ -410,6 +416,17 @@ export class JobsModel implements IJobsManager {
   }
 
   /**
+   * Fetch the last `count` events of a job's log (at most 10000, the
+   * server's bound); `next` is the seq of the last event.
+   */
+  fetchLogTail(id: string, count: number): Promise<ILogPage> {
+    const tail = Math.max(0, Math.min(MAX_LOG_TAIL, Math.floor(count)));
+    return this._request(`jobs/${encodeURIComponent(id)}/log?tail=${tail}`, {
+      method: 'GET'
+    });
+  }
+
+  /**
    * Fetch a job's output: an nbformat notebook (JSON) or a script's text.
    * The server marks the output as fetched.
    */
@@ -418,13 +435,28 @@ export class JobsModel implements IJobsManager {
       `jobs/${encodeURIComponent(id)}/output`,
       { method: 'GET' }
     );
-    const job = this._jobs.get(id);
-    if (job && !job.output_fetched) {
-      this._jobs.set(id, { ...job, output_fetched: true });
-      this._sorted = null;
-      this._changed.emit();
-    }
+    this._markFetched(id);
     return output;
+  }
+
+  /**
+   * Fetch what a job recorded with `jupyter_jobs.record` and the code that
+   * loads it. The server marks a finished job's results as seen (it can be
+   * removed without force then, as after fetching its output).
+   */
+  async fetchResults(id: string): Promise<IJobResults> {
+    const answer: IJobResults = await this._request(
+      `jobs/${encodeURIComponent(id)}/results`,
+      { method: 'GET' }
+    );
+    const job = this._jobs.get(id);
+    if (job && isFinal(job.status)) {
+      this._markFetched(id);
+    }
+    return {
+      results: Array.isArray(answer?.results) ? answer.results : [],
+      load_code: answer?.load_code ?? null
+    };
   }
 
   /**
@@ -466,6 +498,18 @@ export class JobsModel implements IJobsManager {
       this._events.stream.disconnect(this._onEvent, this);
     }
     Signal.clearData(this);
+  }
+
+  /**
+   * Note that a job's output (or results) was fetched, as the server did.
+   */
+  private _markFetched(id: string): void {
+    const job = this._jobs.get(id);
+    if (job && !job.output_fetched) {
+      this._jobs.set(id, { ...job, output_fetched: true });
+      this._sorted = null;
+      this._changed.emit();
+    }
   }
 
   /**

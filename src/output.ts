@@ -5,7 +5,7 @@ import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { isFinal } from './model';
+import { isFinal, MAX_LOG_TAIL } from './model';
 import { IJobLogChunk, IJobsManager, ILogEvent } from './tokens';
 
 /**
@@ -380,7 +380,7 @@ export class JobLogFollower implements IDisposable {
       this._again = false;
       if (!this._started) {
         this._started = true;
-        await this._skipToTail(limit);
+        await this._skipToTail();
       }
       for (;;) {
         if (this._isDisposed) {
@@ -411,34 +411,35 @@ export class JobLogFollower implements IDisposable {
   }
 
   /**
-   * For a very long log, start near its end: find the last event by
-   * probing, then skip what would not be kept anyway.
+   * Start at the end of the log: one `tail` request answers the last events,
+   * as many as are kept (the whole log when it is shorter). When more are
+   * kept than one answer holds, it tells where the log ends, and the pages
+   * are read from there.
    */
-  private async _skipToTail(limit: number): Promise<void> {
-    const probe = async (after: number) =>
-      (await this._manager.fetchLog(this._jobId, after, 1)).events.length > 0;
-    if (!(await probe(this._tail))) {
+  private async _skipToTail(): Promise<void> {
+    const whole = this._tail <= MAX_LOG_TAIL;
+    const page = await this._manager.fetchLogTail(
+      this._jobId,
+      whole ? this._tail : 1
+    );
+    if (this._isDisposed) {
       return;
     }
-    let low = this._tail;
-    let high = this._tail * 2;
-    while (await probe(high)) {
-      low = high;
-      high *= 2;
+    const events = page.events ?? [];
+    if (events.length === 0) {
+      return;
     }
-    while (high - low > 1) {
-      const middle = Math.floor((low + high) / 2);
-      if (await probe(middle)) {
-        low = middle;
-      } else {
-        high = middle;
-      }
+    if (whole) {
+      const start = Math.max(0, events[0].seq - 1);
+      this._skipped = start;
+      this._next = start;
+      this._applyNew(events);
+      return;
     }
-    // Events after `low` exist and none after `high`: the last is `high`.
-    const start = Math.max(0, high - this._tail);
+    const last = Math.max(page.next ?? 0, events[events.length - 1].seq);
+    const start = Math.max(0, last - this._tail);
     this._skipped = start;
     this._next = start;
-    void limit;
   }
 
   /**

@@ -257,6 +257,44 @@ export interface ILogPage {
 }
 
 /**
+ * A value a job kept with `jupyter_jobs.record(name, value)` (never the value
+ * itself: its name, how it is stored and its size).
+ */
+export interface IJobResult {
+  /**
+   * The name given to `record`.
+   */
+  name: string;
+  /**
+   * How the value is stored: plain data as JSON, anything else pickled.
+   */
+  format: 'json' | 'pickle';
+  /**
+   * The stored size in bytes.
+   */
+  size: number;
+  /**
+   * The Python type, e.g. `float`, `numpy.ndarray`.
+   */
+  type?: string | null;
+}
+
+/**
+ * The results of a job, as `GET jobs/{id}/results` answers them.
+ */
+export interface IJobResults {
+  /**
+   * The recorded results, in recording order.
+   */
+  results: IJobResult[];
+  /**
+   * Python code that loads the results into a session; `null` unless the
+   * job completed and recorded something.
+   */
+  load_code: string | null;
+}
+
+/**
  * A resource a backend accepts.
  */
 export interface IBackendResource {
@@ -423,6 +461,16 @@ export interface IJobsManager extends IDisposable {
    * Fetch a page of a job's log.
    */
   fetchLog(id: string, after: number, limit?: number): Promise<ILogPage>;
+  /**
+   * Fetch the last `count` events of a job's log (at most 10000); `next` is
+   * the last event's seq.
+   */
+  fetchLogTail(id: string, count: number): Promise<ILogPage>;
+  /**
+   * Fetch what a job recorded with `jupyter_jobs.record`, and the code that
+   * loads it; for a finished job the server marks its results as seen.
+   */
+  fetchResults(id: string): Promise<IJobResults>;
   /**
    * Fetch a job's output: a notebook (JSON) or a text.
    */

@@ -9,6 +9,7 @@ import { IJobLogChunk, ILogEvent } from '../tokens';
 class FakeManager {
   events: ILogEvent[] = [];
   fetches: [number, number][] = [];
+  tails: number[] = [];
   logReceived = new Signal<any, IJobLogChunk>(this);
 
   add(count: number): ILogEvent[] {
@@ -29,6 +30,15 @@ class FakeManager {
 
   get(): any {
     return { id: 'j', status: 'running' };
+  }
+
+  async fetchLogTail(id: string, count: number) {
+    this.tails.push(count);
+    const events = count > 0 ? this.events.slice(-count) : [];
+    return {
+      events,
+      next: events.length ? events[events.length - 1].seq : 0
+    };
   }
 
   async fetchLog(id: string, after: number, limit = 1000) {
@@ -77,15 +87,37 @@ describe('JobLogFollower', () => {
       manager.add(2500);
       await create().start();
       expect(follower.next).toBe(2500);
+      expect(follower.skipped).toBe(0);
       expect(text(model).startsWith('e1\ne2\n')).toBe(true);
     });
 
-    it('should start near the end of a very long log', async () => {
+    it('should start near the end of a very long log with one tail request', async () => {
       manager.add(5000);
       await create(300).start();
+      expect(manager.tails).toEqual([300]);
+      // No probing: only the read that checks for newer events follows.
+      expect(manager.fetches).toEqual([[5000, 1000]]);
       expect(follower.skipped).toBe(4700);
       expect(follower.next).toBe(5000);
       expect(text(model).startsWith('e4701\n')).toBe(true);
+    });
+
+    it('should read pages from where the kept part starts when more is kept than one tail answer holds', async () => {
+      manager.add(25000);
+      await create(20000).start();
+      expect(manager.tails).toEqual([1]);
+      expect(manager.fetches[0]).toEqual([5000, 1000]);
+      expect(follower.skipped).toBe(5000);
+      expect(follower.next).toBe(25000);
+      expect(text(model).startsWith('e5001\n')).toBe(true);
+    });
+
+    it('should follow an empty log from its start', async () => {
+      await create().start();
+      expect(follower.next).toBe(0);
+      const pushed = manager.add(2);
+      manager.logReceived.emit({ jobId: 'j', events: pushed, next: 2 });
+      expect(text(model)).toBe('e1\ne2\n');
     });
   });
 

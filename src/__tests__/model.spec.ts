@@ -98,6 +98,15 @@ class FakeServer {
       this.jobs = this.jobs.filter(j => j !== job);
       return undefined;
     }
+    if (parts[2] === 'results') {
+      return {
+        results: [{ name: 'accuracy', format: 'json', size: 4, type: 'float' }],
+        load_code: job.status === 'completed' ? 'import jupyter_jobs\n' : null
+      };
+    }
+    if (parts[2] === 'log') {
+      return { events: [], next: 0 };
+    }
     return { ...job };
   };
 }
@@ -486,6 +495,39 @@ describe('JobsModel', () => {
       await model.remove('a', true);
       expect(server.requests.pop()?.endPoint).toBe('jobs/a?force=true');
       expect(model.get('a')).toBeUndefined();
+    });
+  });
+
+  describe('#fetchLogTail()', () => {
+    it('should ask for the last events, at most as many as the server answers', async () => {
+      server.jobs.push(makeJob('a', { status: 'running' }));
+      await model.fetchLogTail('a', 300);
+      expect(server.requests.pop()?.endPoint).toBe('jobs/a/log?tail=300');
+      await model.fetchLogTail('a', 50000);
+      expect(server.requests.pop()?.endPoint).toBe('jobs/a/log?tail=10000');
+    });
+  });
+
+  describe('#fetchResults()', () => {
+    it('should answer the results and mark a finished job as fetched', async () => {
+      server.jobs.push(makeJob('a', { status: 'completed' }));
+      await model.refresh();
+      let changes = 0;
+      model.changed.connect(() => changes++);
+      const answer = await model.fetchResults('a');
+      expect(server.requests.pop()?.endPoint).toBe('jobs/a/results');
+      expect(answer.results.map(r => r.name)).toEqual(['accuracy']);
+      expect(answer.load_code).toBe('import jupyter_jobs\n');
+      expect(model.get('a')?.output_fetched).toBe(true);
+      expect(changes).toBe(1);
+    });
+
+    it('should not mark an active job as fetched', async () => {
+      server.jobs.push(makeJob('a', { status: 'running' }));
+      await model.refresh();
+      const answer = await model.fetchResults('a');
+      expect(answer.load_code).toBeNull();
+      expect(model.get('a')?.output_fetched).toBeFalsy();
     });
   });
 
