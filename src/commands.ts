@@ -27,6 +27,11 @@ export namespace CommandIDs {
    */
   export const openOutput = 'jupyter-jobs:open-output';
   /**
+   * Insert the code that loads a job's results as a new cell below the
+   * active cell of the current notebook (args: `id`).
+   */
+  export const insertResultsCode = 'jupyter-jobs:insert-results-code';
+  /**
    * Remove every finished job.
    */
   export const clearFinished = 'jupyter-jobs:clear-finished';

@@ -16,6 +16,7 @@ import {
   IDefaultFileBrowser,
   IFileBrowserFactory
 } from '@jupyterlab/filebrowser';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { IRunningSessionManagers } from '@jupyterlab/running';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -35,6 +36,7 @@ import { jobsIcon } from './icons';
 import { JobView, OutputNotebookView } from './jobview';
 import { formatDuration, isActive, isFinal, JobsModel } from './model';
 import { JobsPanel } from './panel';
+import { insertCodeBelow, resultsTarget } from './results';
 // The Running sidebar section is registered at activation: needed at once.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RunningJobsManager } from './running';
@@ -45,6 +47,7 @@ export { JobsModel } from './model';
 export { JobsPanel } from './panel';
 export { JobView, OutputNotebookView } from './jobview';
 export { JobOutputModel } from './output';
+export { JobResultsView } from './results';
 export { CommandIDs } from './commands';
 
 /**
@@ -151,7 +154,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     ISettingRegistry,
     ILayoutRestorer,
     IDocumentManager,
-    ICommandPalette
+    ICommandPalette,
+    INotebookTracker
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -161,7 +165,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null,
     docManager: IDocumentManager | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    notebooks: INotebookTracker | null
   ): void => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(DOMAIN);
@@ -228,7 +233,9 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
           jobId: id,
           rendermime,
           translator: translator!,
-          maxLines: settings.maxOutputLines
+          maxLines: settings.maxOutputLines,
+          notebooks,
+          commands
         });
         const widget = new MainAreaWidget({ content });
         widget.id = `jupyter-jobs-view-${id}`;
@@ -413,6 +420,53 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    commands.addCommand(CommandIDs.insertResultsCode, {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', description: trans.__('The job id') }
+          },
+          required: ['id']
+        }
+      },
+      label: trans.__('Insert Code to Load Results'),
+      caption: trans.__(
+        'Insert the code that loads the results of the job as a new cell below the active cell of the current notebook'
+      ),
+      isEnabled: args =>
+        manager.get(jobArg(args))?.status === 'completed' &&
+        resultsTarget(notebooks, trans).notebook !== null,
+      execute: async args => {
+        const id = jobArg(args);
+        const target = resultsTarget(notebooks, trans);
+        const title = trans.__('The results could not be loaded');
+        if (!target.notebook) {
+          await showErrorMessage(title, target.reason);
+          return;
+        }
+        const notebook = target.notebook;
+        try {
+          const { load_code } = await manager.fetchResults(id);
+          if (!load_code) {
+            await showErrorMessage(
+              title,
+              trans.__('The job has no results to load.')
+            );
+            return;
+          }
+          insertCodeBelow(notebook.content, load_code);
+          shell.activateById(notebook.id);
+          return notebook.content.activeCell;
+        } catch (reason) {
+          await showErrorMessage(
+            title,
+            (reason as Error).message ?? String(reason)
+          );
+        }
+      }
+    });
+
     commands.addCommand(CommandIDs.clearFinished, {
       describedBy: { args: { type: 'object', properties: {} } },
       label: trans.__('Clear Finished Jobs'),
@@ -452,10 +506,14 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.remove,
         CommandIDs.rerun,
         CommandIDs.openOutput,
+        CommandIDs.insertResultsCode,
         CommandIDs.clearFinished
       ]) {
         commands.notifyCommandChanged(id);
       }
+    });
+    notebooks?.currentChanged.connect(() => {
+      commands.notifyCommandChanged(CommandIDs.insertResultsCode);
     });
 
     if (palette) {

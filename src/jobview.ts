@@ -1,3 +1,4 @@
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { OutputArea, OutputAreaModel } from '@jupyterlab/outputarea';
 import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import {
@@ -5,6 +6,7 @@ import {
   nullTranslator,
   TranslationBundle
 } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Panel, Widget } from '@lumino/widgets';
@@ -12,6 +14,7 @@ import { Panel, Widget } from '@lumino/widgets';
 import { statusIcon, statusLabel } from './icons';
 import { formatDuration, isActive, parseTime } from './model';
 import { detachOutput, JobLogFollower, JobOutputModel } from './output';
+import { JobResultsView } from './results';
 import { IJob, IJobsManager } from './tokens';
 
 /**
@@ -109,6 +112,15 @@ export class JobView extends Panel {
     this._summary.addClass(JOB_VIEW_SUMMARY_CLASS);
     this.addWidget(this._summary);
 
+    this._results = new JobResultsView({
+      manager: this._manager,
+      jobId: this._jobId,
+      notebooks: options.notebooks,
+      commands: options.commands,
+      translator: options.translator
+    });
+    this.addWidget(this._results);
+
     this._notice = new Widget();
     this._notice.addClass('jp-JobView-notice');
     this._notice.hide();
@@ -154,6 +166,13 @@ export class JobView extends Panel {
    */
   get outputModel(): JobOutputModel {
     return this._outputModel;
+  }
+
+  /**
+   * The results section.
+   */
+  get results(): JobResultsView {
+    return this._results;
   }
 
   /**
@@ -326,6 +345,8 @@ export class JobView extends Panel {
     }
     node.appendChild(table);
 
+    this._results.setJob(job);
+
     if (isActive(job.status) && job.started_at) {
       this._startTimer();
     } else {
@@ -360,6 +381,7 @@ export class JobView extends Panel {
   private _jobId: string;
   private _trans: TranslationBundle;
   private _summary: Widget;
+  private _results: JobResultsView;
   private _notice: Widget;
   private _output: OutputArea;
   private _outputModel: JobOutputModel;
@@ -399,6 +421,15 @@ export namespace JobView {
      * The application translator.
      */
     translator?: ITranslator;
+    /**
+     * The notebooks: the code loading the job's results goes into the
+     * current one.
+     */
+    notebooks?: INotebookTracker | null;
+    /**
+     * The commands (the results section executes one).
+     */
+    commands?: CommandRegistry | null;
   }
 }
 
