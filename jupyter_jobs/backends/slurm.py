@@ -32,6 +32,7 @@ from traitlets import Float, List, Unicode
 
 from ..errors import BackendUnavailable, InvalidRequest
 from ..jobdir import JobDirectory, JobSpec, utc_now
+from ..processes import runner_environment
 from ..store import JobRecord
 from .base import Backend, BackendState, ResourceOption
 from .slurm_states import (
@@ -195,13 +196,16 @@ class SlurmBackend(Backend):
             return path if os.access(path, os.X_OK) else None
         return shutil.which(name)
 
-    def _run(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, name: str, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         command = self._command(name)
         if command is None:
             raise BackendUnavailable(f"The SLURM command {name!r} was not found")
         try:
             return subprocess.run(
                 [command, *args],
+                env=env,
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 text=True,
@@ -397,7 +401,13 @@ class SlurmBackend(Backend):
         script = jobdir.path / SCRIPT_NAME
         script.write_text(self.batch_script(jobdir))
         script.chmod(0o755)
-        result = self._run("sbatch", *self.sbatch_args(job, jobdir, spec), str(script.resolve()))
+        result = self._run(
+            "sbatch",
+            *self.sbatch_args(job, jobdir, spec),
+            str(script.resolve()),
+            # sbatch exports this environment to the job: marked as this job's, no other's.
+            env=runner_environment(job.id),
+        )
         if result.returncode != 0:
             message = (
                 " ".join(
