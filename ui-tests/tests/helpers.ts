@@ -184,6 +184,18 @@ export const FAILING_NOTEBOOK = notebook('divisor = 0', [
 ]);
 
 /**
+ * A notebook that records two results with `jupyter_jobs.record`.
+ */
+export const RESULTS_NOTEBOOK = notebook('note = "results"', [
+  [
+    'import jupyter_jobs',
+    'jupyter_jobs.record("accuracy", 0.93)',
+    'jupyter_jobs.record("weights", [1, 2, 3])',
+    'print(note, "recorded", flush=True)'
+  ].join('\n')
+]);
+
+/**
  * The absolute path of the server's root directory.
  */
 export async function serverRoot(

@@ -5,6 +5,7 @@ import {
   COUNTER_NOTEBOOK,
   FAILING_NOTEBOOK,
   JobsPanel,
+  RESULTS_NOTEBOOK,
   serverRoot,
   SCRIPT,
   SLEEPER_NOTEBOOK
@@ -200,6 +201,66 @@ test.describe('Jobs panel', () => {
     );
     await expect(notebookView).toContainText('step 2 of 2');
     await expect(notebookView).toContainText('All done');
+  });
+
+  test('should list the results of a job and insert the code that loads them into a notebook', async ({
+    page,
+    tmpPath
+  }) => {
+    const jobs = new JobsPanel(page);
+    const file = await upload(page, tmpPath, 'record.ipynb', RESULTS_NOTEBOOK);
+    await submit(page, file, 'with results');
+    await jobs.open();
+    await jobs.waitForStatus('with results', 'Completed');
+    const view = await jobs.openJob('with results');
+
+    const results = view.locator('.jp-JobResults');
+    await expect(results.locator('.jp-JobResults-name')).toHaveText([
+      'accuracy',
+      'weights'
+    ]);
+    await expect(
+      results.locator('[data-name="accuracy"] .jp-JobResults-type')
+    ).toHaveText('float');
+    await expect(
+      results.locator('[data-name="weights"] .jp-JobResults-type')
+    ).toHaveText('list');
+    const insert = results.getByRole('button', {
+      name: 'Insert code to load results'
+    });
+    // No notebook is open: nowhere to insert the code.
+    await expect(insert).toBeDisabled();
+    await expect(insert).toHaveAttribute(
+      'title',
+      'Open a notebook to insert the code into.'
+    );
+
+    // Open a Python notebook, go back to the job and insert the code.
+    await page.notebook.createNew('load-results.ipynb');
+    await page.activity.activateTab('with results');
+    await expect(insert).toBeEnabled();
+    await results.screenshot({
+      path: path.join(IMAGES, 'results.png'),
+      style: HIDE_TOASTS
+    });
+    await insert.click();
+    // The code went below the active (first) cell, and the notebook shows.
+    await expect(page.locator('.jp-NotebookPanel:visible')).toHaveCount(1);
+    const code = await page.notebook.getCellTextInput(1);
+    expect(code).toContain('jupyter_jobs.get(');
+    expect(code).toContain('accuracy');
+
+    // Run it in the notebook's kernel: the values come back.
+    await page.notebook.addCell('code', 'print("loaded", accuracy, weights)');
+    await page.notebook.run();
+    const output = await page.notebook.getCellOutputLocator(2);
+    await expect(output!).toContainText('loaded 0.93 [1, 2, 3]');
+
+    // Its results were read: the job goes without a confirmation.
+    await jobs.open();
+    await jobs.remove('with results');
+    await expect(jobs.item('with results')).toHaveCount(0);
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
   });
 
   test('should remove a finished job after confirming', async ({
