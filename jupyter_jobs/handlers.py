@@ -49,8 +49,8 @@ class JobsAPIHandler(ExtensionHandlerMixin, APIHandler):
         except ValueError:
             raise tornado.web.HTTPError(400, f"'{name}' must be an integer") from None
 
-    def bool_argument(self, name: str) -> bool:
-        value = (self.get_query_argument(name, "false") or "false").lower()
+    def bool_argument(self, name: str, default: bool = False) -> bool:
+        value = (self.get_query_argument(name, str(default)) or str(default)).lower()
         if value not in ("true", "false", "1", "0", "yes", "no"):
             raise tornado.web.HTTPError(400, f"'{name}' must be true or false")
         return value in ("true", "1", "yes")
@@ -141,7 +141,8 @@ class ResultsHandler(JobsAPIHandler):
     @authorized
     def get(self, job_id: str) -> None:
         with self.errors_as_http():
-            self.write_json(self.manager.results(job_id))
+            mark_seen = self.bool_argument("mark_seen", default=True)
+            self.write_json(self.manager.results(job_id, mark_seen=mark_seen))
 
 
 class BackendsHandler(JobsAPIHandler):

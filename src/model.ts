@@ -441,16 +441,18 @@ export class JobsModel implements IJobsManager {
 
   /**
    * Fetch what a job recorded with `jupyter_jobs.record` and the code that
-   * loads it. The server marks a finished job's results as seen (it can be
-   * removed without force then, as after fetching its output).
+   * loads it. Unless `markSeen` is false (a listing of the names only), the
+   * server marks a finished job's results as seen (it can be removed without
+   * force then, as after fetching its output).
    */
-  async fetchResults(id: string): Promise<IJobResults> {
+  async fetchResults(id: string, markSeen = true): Promise<IJobResults> {
+    const query = markSeen ? '' : '?mark_seen=false';
     const answer: IJobResults = await this._request(
-      `jobs/${encodeURIComponent(id)}/results`,
+      `jobs/${encodeURIComponent(id)}/results${query}`,
       { method: 'GET' }
     );
     const job = this._jobs.get(id);
-    if (job && isFinal(job.status)) {
+    if (markSeen && job && isFinal(job.status)) {
       this._markFetched(id);
     }
     return {

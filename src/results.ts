@@ -193,7 +193,8 @@ export class JobResultsView extends Widget {
     this.show();
     this._body.textContent = this._trans.__('Loading…');
     this._updateButton();
-    this._loading = this._manager.fetchResults(this._jobId).then(
+    // Listing the names is not reading the results: removing still asks.
+    this._loading = this._manager.fetchResults(this._jobId, false).then(
       answer => this._render(answer, null),
       reason => this._render(null, (reason as Error).message ?? reason)
     );

@@ -468,9 +468,10 @@ export interface IJobsManager extends IDisposable {
   fetchLogTail(id: string, count: number): Promise<ILogPage>;
   /**
    * Fetch what a job recorded with `jupyter_jobs.record`, and the code that
-   * loads it; for a finished job the server marks its results as seen.
+   * loads it; for a finished job the server marks its results as seen,
+   * unless `markSeen` is false.
    */
-  fetchResults(id: string): Promise<IJobResults>;
+  fetchResults(id: string, markSeen?: boolean): Promise<IJobResults>;
   /**
    * Fetch a job's output: a notebook (JSON) or a text.
    */

@@ -199,8 +199,12 @@ async def test_rest_lists_results_and_its_load_code_loads_them(
     job = await jobs.wait_for(job["id"])
     assert job["status"] == "completed", job
     assert job["output_fetched"] is False
-    # Then its results are listed by name, format, type and size (values are not sent)
+    # Then a listing of the names only leaves them unseen
+    listing = await jobs.request("GET", "jobs", job["id"], "results", mark_seen="false")
+    assert (await jobs.get(job["id"]))["output_fetched"] is False
+    # And its results are listed by name, format, type and size (values are not sent)
     answer = await jobs.request("GET", "jobs", job["id"], "results")
+    assert answer["results"] == listing["results"]
     assert [(r["name"], r["format"], r["type"]) for r in answer["results"]] == [
         ("accuracy", "json", "float"),
         ("losses", "json", "list"),

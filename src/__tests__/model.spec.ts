@@ -522,6 +522,16 @@ describe('JobsModel', () => {
       expect(changes).toBe(1);
     });
 
+    it('should leave the results unseen when only listing them', async () => {
+      server.jobs.push(makeJob('a', { status: 'completed' }));
+      await model.refresh();
+      await model.fetchResults('a', false);
+      expect(server.requests.pop()?.endPoint).toBe(
+        'jobs/a/results?mark_seen=false'
+      );
+      expect(model.get('a')?.output_fetched).toBeFalsy();
+    });
+
     it('should not mark an active job as fetched', async () => {
       server.jobs.push(makeJob('a', { status: 'running' }));
       await model.refresh();
