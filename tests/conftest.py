@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import psutil
 import pytest
 from tornado.httpclient import HTTPClientError
 
 from jupyter_jobs.configuration import DB_PATH_ENV, JOBS_ROOT_ENV
-from jupyter_jobs.processes import kill_job_processes
+from jupyter_jobs.processes import job_processes, kill_job_processes
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -143,6 +144,21 @@ def jobs(jp_fetch: Any, jp_serverapp: Any) -> JobsClient:
 def root(jp_root_dir: Path) -> Path:
     """The server's root directory, where tests put the notebooks they run."""
     return Path(jp_root_dir)
+
+
+async def no_process_left(job_id: str, pids: tuple[int, ...] = (), timeout: float = 15) -> None:
+    """Wait until no process of the job runs: a runner writes its final status, then exits."""
+    deadline = time.monotonic() + timeout
+    while left := [p.pid for p in job_processes(job_id)] + [p for p in pids if _alive(p)]:
+        assert time.monotonic() < deadline, f"processes of job {job_id} still run: {left}"
+        await asyncio.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def stdout_text(events: list[dict[str, Any]]) -> str:

@@ -9,10 +9,9 @@ import signal
 from pathlib import Path
 
 import psutil
-from conftest import stdout_text, write_notebook
+from conftest import no_process_left, stdout_text, write_notebook
 
 from jupyter_jobs.events import JOB_EVENT_SCHEMA_ID
-from jupyter_jobs.processes import job_processes
 
 
 def runner_status(job: dict) -> dict:
@@ -127,9 +126,7 @@ async def test_cancel_interrupts_and_leaves_no_process(jobs, root):
     assert answer["status"] == "cancelling"
     job = await jobs.wait_for(job["id"], "cancelled")
     # Then no process of the job remains, and the partial output is kept
-    await asyncio.sleep(0.5)
-    assert [pid for pid in pids if _alive(pid)] == []
-    assert job_processes(job["id"]) == []
+    await no_process_left(job["id"], tuple(pids))
     assert job["error"] is None
     nb = await jobs.request("GET", "jobs", job["id"], "output")
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
@@ -149,7 +146,7 @@ async def test_cancel_of_a_kernel_that_ignores_interrupts(jobs, root):
     kernel_pid = runner_status(job)["kernel_pid"]
     await jobs.request("POST", "jobs", job["id"], "cancel")
     job = await jobs.wait_for(job["id"], "cancelled")
-    assert not _alive(kernel_pid)
+    await no_process_left(job["id"], (kernel_pid,))
 
 
 async def test_cancel_a_script(jobs, root):
@@ -158,7 +155,7 @@ async def test_cancel_a_script(jobs, root):
     await jobs.wait_for_log(job["id"], lambda ev: "looping" in stdout_text(ev))
     await jobs.request("POST", "jobs", job["id"], "cancel")
     await jobs.wait_for(job["id"], "cancelled")
-    assert job_processes(job["id"]) == []
+    await no_process_left(job["id"])
 
 
 async def test_cancel_of_a_finished_job_is_a_conflict(jobs, root):
@@ -233,13 +230,6 @@ async def test_changes_are_pushed_on_the_event_bus(jobs, root, jp_serverapp):
     pushed = [e for m in mine if m["action"] == "log" for e in m["events"]]
     assert "pushed line" in stdout_text(pushed)
     assert [e["seq"] for e in pushed] == sorted({e["seq"] for e in pushed})
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 async def test_cancelling_a_job_spares_the_jobs_it_submitted(jobs, root):

@@ -20,7 +20,7 @@ from typing import Any
 
 import psutil
 import pytest
-from conftest import stdout_text, write_notebook
+from conftest import no_process_left, stdout_text, write_notebook
 from server_process import ServerProcess
 from traitlets.config import Config
 
@@ -408,7 +408,7 @@ async def test_a_job_over_its_time_limit_fails_with_timeout(jobs, root):
     # And its output up to then is kept
     nb = await jobs.request("GET", "jobs", job["id"], "output")
     assert "".join(nb["cells"][0]["outputs"][0]["text"]) == "working\n"
-    assert job_processes(job["id"]) == []
+    await no_process_left(job["id"])
 
 
 def test_slurm_jobs_are_followed_across_a_server_restart(tmp_path: Path):
