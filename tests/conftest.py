@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,9 @@ import psutil
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyter_jobs import api
 from jupyter_jobs.configuration import DB_PATH_ENV, JOBS_ROOT_ENV
+from jupyter_jobs.errors import Conflict, NotFound
 from jupyter_jobs.processes import job_processes, kill_job_processes
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
@@ -167,3 +171,65 @@ def stdout_text(events: list[dict[str, Any]]) -> str:
         for e in events
         if e["type"] == "output" and e["output"]["output_type"] == "stream"
     )
+
+
+# -- jobs from code and the CLI ------------------------------------------------------------
+
+
+def write_user_config(config_dir: Path, data_dir: Path) -> None:
+    """The user's jupyter_server_config.json: where jobs live, for the server, the CLI and code."""
+    settings = {
+        "JobsConfig": {
+            "jobs_root": str(data_dir / "jobs-root"),
+            "db_path": str(data_dir / "jobs.sqlite"),
+        },
+        "LocalBackend": {"max_concurrent_jobs": 4, "cancel_grace_seconds": 2.0},
+    }
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps(settings))
+
+
+@pytest.fixture
+def work(tmp_path: Path, jp_config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A working directory for code and the CLI, whose Jupyter config names a fresh job store.
+
+    It is the store the server of the `jobs` fixture uses too (the same tmp_path).
+    """
+    write_user_config(jp_config_dir, tmp_path)
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(jp_config_dir))
+    monkeypatch.delenv(JOBS_ROOT_ENV, raising=False)
+    monkeypatch.delenv(DB_PATH_ENV, raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    api.configure()
+    yield work
+    active = api.jobs(status="active")  # leave nothing running
+    for job in active:
+        with contextlib.suppress(Conflict, NotFound):
+            job.cancel()
+    for job in active:
+        with contextlib.suppress(NotFound):
+            job.wait(timeout=60)
+    api.configure()
+
+
+def gated_notebook(path: Path, gate: Path, before: str = "print('first')") -> Path:
+    """A notebook that runs `before`, then waits until the file `gate` exists, then finishes."""
+    return write_notebook(
+        path,
+        f"import os, time\n{before}",
+        f"while not os.path.exists({str(gate)!r}):\n    time.sleep(0.05)",
+        "print('second')",
+    )
+
+
+def wait_until(predicate: Any, timeout: float = 90, what: str = "condition") -> Any:
+    """Poll predicate until it is truthy; its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what} never held"
+        time.sleep(0.1)

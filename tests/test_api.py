@@ -3,89 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_notebook
+from conftest import gated_notebook, wait_until, write_notebook
 
 import jupyter_jobs
 from jupyter_jobs import api
 from jupyter_jobs.errors import Conflict, InvalidRequest, JobsError, NotFound
-
-
-def write_job_config(config_dir: Path, data_dir: Path) -> dict[str, Any]:
-    """A jupyter_server_config.json that puts the job store in data_dir, as a user would."""
-    settings = {
-        "JobsConfig": {
-            "jobs_root": str(data_dir / "jobs-root"),
-            "db_path": str(data_dir / "jobs.sqlite"),
-        },
-        "LocalBackend": {"max_concurrent_jobs": 4, "cancel_grace_seconds": 2.0},
-    }
-    config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps(settings))
-    return settings
-
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A working directory, and a Jupyter config dir whose config file names a fresh job store.
-
-    The store is where the server of the `jobs` fixture keeps its jobs too (same tmp_path).
-    """
-    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "user-config"))
-    monkeypatch.delenv(api.JOBS_ROOT_ENV, raising=False)
-    monkeypatch.delenv(api.DB_PATH_ENV, raising=False)
-    write_job_config(tmp_path / "user-config", tmp_path)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    api.configure()
-    yield work
-    stop_active_jobs()
-    api.configure()
-
-
-def stop_active_jobs() -> None:
-    """Leave nothing running behind a test."""
-    active = jupyter_jobs.jobs(status="active")
-    for job in active:
-        with contextlib.suppress(Conflict, NotFound):
-            job.cancel()
-    for job in active:
-        with contextlib.suppress(NotFound):
-            job.wait(timeout=60)
-
-
-def gated_notebook(path: Path, gate: Path, before: str = "print('first')") -> Path:
-    """A notebook that runs `before`, then waits until the file `gate` exists, then finishes."""
-    return write_notebook(
-        path,
-        f"import os, time\n{before}",
-        f"while not os.path.exists({str(gate)!r}):\n    time.sleep(0.05)",
-        "print('second')",
-    )
-
-
-def wait_until(predicate: Any, timeout: float = 90, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"{what} never held"
-        time.sleep(0.1)
-
 
 # -- submit, wait, result ------------------------------------------------------------------------
 

@@ -2,52 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from jupyter_jobs import api
-from jupyter_jobs.errors import Conflict, NotFound
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-@pytest.fixture
-def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A Jupyter config dir naming a fresh job store, and a working directory."""
-    config_dir = tmp_path / "user-config"
-    config_dir.mkdir()
-    settings = {
-        "JobsConfig": {
-            "jobs_root": str(tmp_path / "jobs-root"),
-            "db_path": str(tmp_path / "jobs.sqlite"),
-        },
-        "LocalBackend": {"max_concurrent_jobs": 2},
-    }
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps(settings))
-    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(config_dir))
-    monkeypatch.delenv(api.JOBS_ROOT_ENV, raising=False)
-    monkeypatch.delenv(api.DB_PATH_ENV, raising=False)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    api.configure()
-    yield work
-    active = api.jobs(status="active")
-    for job in active:
-        with contextlib.suppress(Conflict, NotFound):
-            job.cancel()
-    for job in active:
-        with contextlib.suppress(NotFound):
-            job.wait(timeout=60)
-    api.configure()
 
 
 @pytest.mark.parametrize("name", ["train_digits.ipynb", "train_torch.ipynb"])

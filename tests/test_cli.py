@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from conftest import write_notebook
+from conftest import gated_notebook, wait_until, write_notebook, write_user_config
 
 from jupyter_jobs import api
 from jupyter_jobs.cli import main
-from jupyter_jobs.errors import Conflict, NotFound
 
 JOB_SETTINGS = ("JobsConfig", "LocalBackend")
 
@@ -48,65 +44,11 @@ def cli_here(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.Compl
     return subprocess.CompletedProcess(["jupyter", "jobs", *args], code, out, err)
 
 
-def write_user_config(config_dir: Path, data_dir: Path) -> None:
-    """The user's jupyter_server_config.json: where jobs live, for the server and the CLI."""
-    settings = {
-        "JobsConfig": {
-            "jobs_root": str(data_dir / "jobs-root"),
-            "db_path": str(data_dir / "jobs.sqlite"),
-        },
-        "LocalBackend": {"max_concurrent_jobs": 4, "cancel_grace_seconds": 2.0},
-    }
-    config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "jupyter_server_config.json").write_text(json.dumps(settings))
-
-
 @pytest.fixture
 def jp_server_config(jp_server_config: dict[str, Any], jp_config_dir: Path, tmp_path: Path):
     """The test server, with the job settings in the config file instead of in memory."""
     write_user_config(jp_config_dir, tmp_path)
     return {k: v for k, v in jp_server_config.items() if k not in JOB_SETTINGS}
-
-
-@pytest.fixture
-def work(tmp_path: Path, jp_config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A working directory; JUPYTER_CONFIG_DIR holds a config file naming a fresh job store."""
-    write_user_config(jp_config_dir, tmp_path)
-    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(jp_config_dir))
-    monkeypatch.delenv(api.JOBS_ROOT_ENV, raising=False)
-    monkeypatch.delenv(api.DB_PATH_ENV, raising=False)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    api.configure()
-    yield work
-    active = api.jobs(status="active")  # leave nothing running
-    for job in active:
-        with contextlib.suppress(Conflict, NotFound):
-            job.cancel()
-    for job in active:
-        with contextlib.suppress(NotFound):
-            job.wait(timeout=60)
-    api.configure()
-
-
-def gated_notebook(path: Path, gate: Path) -> Path:
-    return write_notebook(
-        path,
-        "import os, time\nprint('first')",
-        f"while not os.path.exists({str(gate)!r}):\n    time.sleep(0.05)",
-        "print('second')",
-    )
-
-
-def wait_until(predicate: Any, timeout: float = 90, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"{what} never held"
-        time.sleep(0.1)
 
 
 # -- submit ----------------------------------------------------------------------------------------
