@@ -209,17 +209,19 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     const jobArg = (args: any): string => String(args.id ?? '');
+    // The arguments of every command acting on one job.
+    const jobIdArgs = {
+      args: {
+        type: 'object' as const,
+        properties: {
+          id: { type: 'string' as const, description: trans.__('The job id') }
+        },
+        required: ['id']
+      }
+    };
 
     commands.addCommand(CommandIDs.open, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            id: { type: 'string', description: trans.__('The job id') }
-          },
-          required: ['id']
-        }
-      },
+      describedBy: jobIdArgs,
       label: trans.__('Open Job'),
       execute: args => {
         const id = jobArg(args);
@@ -290,15 +292,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     commands.addCommand(CommandIDs.cancel, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            id: { type: 'string', description: trans.__('The job id') }
-          },
-          required: ['id']
-        }
-      },
+      describedBy: jobIdArgs,
       label: args =>
         args.id ? trans.__('Cancel Job') : trans.__('Cancel Job…'),
       caption: trans.__('Cancel the job; its partial output is kept'),
@@ -319,15 +313,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     commands.addCommand(CommandIDs.remove, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            id: { type: 'string', description: trans.__('The job id') }
-          },
-          required: ['id']
-        }
-      },
+      describedBy: jobIdArgs,
       label: trans.__('Remove Job'),
       caption: trans.__('Remove the finished job and its files'),
       isEnabled: args => {
@@ -341,15 +327,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     commands.addCommand(CommandIDs.rerun, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            id: { type: 'string', description: trans.__('The job id') }
-          },
-          required: ['id']
-        }
-      },
+      describedBy: jobIdArgs,
       label: trans.__('Re-run Job'),
       caption: trans.__('Run the job again with the same parameters'),
       isEnabled: args => !!manager.get(jobArg(args)),
@@ -370,15 +348,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     commands.addCommand(CommandIDs.openOutput, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            id: { type: 'string', description: trans.__('The job id') }
-          },
-          required: ['id']
-        }
-      },
+      describedBy: jobIdArgs,
       label: trans.__('Open Output Notebook'),
       caption: trans.__("Open the job's output (partial while it runs)"),
       isEnabled: args => !!manager.get(jobArg(args))?.output_path,
@@ -421,15 +391,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     commands.addCommand(CommandIDs.insertResultsCode, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            id: { type: 'string', description: trans.__('The job id') }
-          },
-          required: ['id']
-        }
-      },
+      describedBy: jobIdArgs,
       label: trans.__('Insert Code to Load Results'),
       caption: trans.__(
         'Insert the code that loads the results of the job as a new cell below the active cell of the current notebook'
