@@ -299,6 +299,8 @@ export class JobResultsView extends Widget {
     }
     button.disabled = !enabled;
     button.title = reason;
+    // Nothing recorded: no button to explain, the message above says it all.
+    button.hidden = !!answer && answer.results.length === 0;
   }
 
   /**
