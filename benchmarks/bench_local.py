@@ -49,20 +49,12 @@ def time_papermill(notebook: Path, runs: int) -> list[float]:
     return times
 
 
-def wait_done(server: ServerProcess, job_id: str) -> dict:
-    while True:
-        job = server.request("GET", f"jobs/{job_id}")
-        if job["status"] in ("completed", "failed", "cancelled"):
-            return job
-        time.sleep(0.01)
-
-
 def time_jobs_api(server: ServerProcess, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         job = server.request("POST", "jobs", {"path": "one-cell.ipynb"})
-        job = wait_done(server, job["id"])
+        job = server.wait_final(job["id"], poll_seconds=0.01)
         times.append(time.perf_counter() - start)
         assert job["status"] == "completed", job
     return times
@@ -71,7 +63,7 @@ def time_jobs_api(server: ServerProcess, runs: int) -> list[float]:
 def burst(server: ServerProcess, count: int) -> tuple[float, int]:
     start = time.perf_counter()
     ids = [server.request("POST", "jobs", {"path": "one-cell.ipynb"})["id"] for _ in range(count)]
-    finished = [wait_done(server, job_id) for job_id in ids]
+    finished = [server.wait_final(job_id, poll_seconds=0.01) for job_id in ids]
     return time.perf_counter() - start, sum(job["status"] != "completed" for job in finished)
 
 

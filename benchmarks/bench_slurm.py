@@ -46,14 +46,6 @@ def notebook(path: Path) -> None:
     nbformat.write(nb, str(path))
 
 
-def wait_final(server: ServerProcess, job_id: str) -> dict:
-    while True:
-        job = server.request("GET", f"jobs/{job_id}")
-        if job["status"] in ("completed", "failed", "cancelled"):
-            return job
-        time.sleep(0.05)
-
-
 def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
@@ -76,7 +68,7 @@ def time_api(server: ServerProcess, runs: int) -> tuple[list[float], list[tuple[
         cell = next(_epoch(e["time"]) for e in events if e["type"] == "cell_start") - wall
         written = next(_epoch(e["time"]) for e in events if e["type"] == "output") - wall
         phases.append((answered, runner, cell, written))
-        job = wait_final(server, job["id"])
+        job = server.wait_final(job["id"])
         assert job["status"] == "completed", job
     return times, phases
 

@@ -118,10 +118,7 @@ export async function runAsJob(options: IRunOptions): Promise<IJob | null> {
       const spec = model.content?.metadata?.kernelspec;
       notebookKernel = spec?.display_name ?? spec?.name ?? null;
     } catch (reason) {
-      await showErrorMessage(
-        trans.__('Cannot read %1', path),
-        (reason as Error).message ?? String(reason)
-      );
+      await reportError(trans.__('Cannot read %1', path), reason);
       return null;
     }
   }
@@ -176,12 +173,18 @@ export async function runAsJob(options: IRunOptions): Promise<IJob | null> {
   try {
     return await manager.submit(result.value);
   } catch (reason) {
-    await showErrorMessage(
-      trans.__('The job could not be submitted'),
-      (reason as Error).message ?? String(reason)
-    );
+    await reportError(trans.__('The job could not be submitted'), reason);
     return null;
   }
+}
+
+/**
+ * Tell the user an action failed, with the server's message.
+ */
+export function reportError(title: string, reason: unknown): Promise<void> {
+  const message =
+    reason instanceof Error ? reason.message : String(reason ?? '');
+  return showErrorMessage(title, message);
 }
 
 /**
@@ -200,10 +203,7 @@ export async function removeJob(
     return true;
   } catch (reason) {
     if (!hasStatus(reason, 409)) {
-      await showErrorMessage(
-        trans.__('The job could not be removed'),
-        (reason as Error).message ?? String(reason)
-      );
+      await reportError(trans.__('The job could not be removed'), reason);
       return false;
     }
     const job = manager.get(id);
@@ -225,10 +225,7 @@ export async function removeJob(
       await manager.remove(id, true);
       return true;
     } catch (error) {
-      await showErrorMessage(
-        trans.__('The job could not be removed'),
-        (error as Error).message ?? String(error)
-      );
+      await reportError(trans.__('The job could not be removed'), error);
       return false;
     }
   }

@@ -237,13 +237,7 @@ export class SubmitJobForm
     value: string,
     hint?: string
   ): HTMLInputElement {
-    const row = document.createElement('div');
-    row.className = 'jp-JobsSubmitForm-row';
-    const id = `jp-JobsSubmitForm-${key}-${Private.nextId()}`;
-    const labelNode = document.createElement('label');
-    labelNode.htmlFor = id;
-    labelNode.textContent = label;
-    row.appendChild(labelNode);
+    const { row, id } = this._row(key, label);
     const input = document.createElement('input');
     input.type = 'text';
     input.id = id;
@@ -269,6 +263,20 @@ export class SubmitJobForm
   }
 
   /**
+   * A form row with its label; the control that goes in it gets the id.
+   */
+  private _row(key: string, label: string): { row: HTMLElement; id: string } {
+    const row = document.createElement('div');
+    row.className = 'jp-JobsSubmitForm-row';
+    const id = `jp-JobsSubmitForm-${key}-${Private.nextId()}`;
+    const labelNode = document.createElement('label');
+    labelNode.htmlFor = id;
+    labelNode.textContent = label;
+    row.appendChild(labelNode);
+    return { row, id };
+  }
+
+  /**
    * A labelled select.
    */
   private _select(
@@ -277,13 +285,7 @@ export class SubmitJobForm
     label: string,
     choices: [string, string][]
   ): HTMLSelectElement {
-    const row = document.createElement('div');
-    row.className = 'jp-JobsSubmitForm-row';
-    const id = `jp-JobsSubmitForm-${key}-${Private.nextId()}`;
-    const labelNode = document.createElement('label');
-    labelNode.htmlFor = id;
-    labelNode.textContent = label;
-    row.appendChild(labelNode);
+    const { row, id } = this._row(key, label);
     const select = document.createElement('select');
     select.id = id;
     select.className = 'jp-mod-styled';

@@ -281,15 +281,9 @@ export function convertValue(
       try {
         value = parsePythonLiteral(trimmed);
       } catch {
-        return {
-          ok: false,
-          error:
-            type === 'array'
-              ? 'Enter a list, like [1, 2].'
-              : 'Enter a dict, like {"a": 1}.'
-        };
+        value = undefined;
       }
-      if (typeOf(value) !== type) {
+      if (value === undefined || typeOf(value) !== type) {
         return {
           ok: false,
           error:

@@ -98,6 +98,14 @@ class ServerProcess:
             assert time.monotonic() < deadline, f"{job_id} is {job['status']}, not {status}: {job}"
             time.sleep(0.1)
 
+    def wait_final(self, job_id: str, poll_seconds: float = 0.05) -> dict[str, Any]:
+        """Poll until the job has finished (benchmarks: no timeout, a tight poll)."""
+        while True:
+            job = self.request("GET", f"jobs/{job_id}")
+            if job["status"] in ("completed", "failed", "cancelled"):
+                return job
+            time.sleep(poll_seconds)
+
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
