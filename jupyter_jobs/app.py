@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
 from jupyter_events import EventLogger
 from jupyter_server.extension.application import ExtensionApp
-from tornado.ioloop import PeriodicCallback
-from traitlets import Float
+from tornado.ioloop import IOLoop, PeriodicCallback
+from traitlets import Float, Integer
 
 from .configuration import DB_PATH_ENV, JOBS_ROOT_ENV, JobsConfig
 from .events import JOB_EVENT_SCHEMA, JOB_EVENT_SCHEMA_ID
 from .handlers import routes
 from .manager import JobManager
 from .watcher import JobWatcher
+from .worker import ManagerWorker
 
 
 class JobsApp(ExtensionApp):
@@ -28,8 +30,17 @@ class JobsApp(ExtensionApp):
         help="Seconds between two looks at active jobs, for pushed updates and live output.",
     )
 
+    worker_threads = Integer(
+        8,
+        config=True,
+        help="Threads that do the job manager's blocking work (database, job files, cluster "
+        "commands) for requests, so that the server itself never waits on it.",
+    )
+
     manager: JobManager
+    worker: ManagerWorker
     event_logger: EventLogger
+    _io_loop: IOLoop
     _watcher_callback: PeriodicCallback | None = None
 
     def initialize_settings(self) -> None:
@@ -42,11 +53,15 @@ class JobsApp(ExtensionApp):
         # then uses the server's job store, however the server was configured.
         os.environ[JOBS_ROOT_ENV] = config.jobs_root
         os.environ[DB_PATH_ENV] = config.db_path
+        self.worker = ManagerWorker(self.worker_threads)
         self.settings["jupyter_jobs_manager"] = self.manager
+        self.settings["jupyter_jobs_worker"] = self.worker
+        # The server's io_loop exists by now, though it runs only later; the manager
+        # reports changes from worker threads, and events must be emitted on the loop.
+        self._io_loop = IOLoop.current()
         self.event_logger.register_event_schema(JOB_EVENT_SCHEMA)
         for backend in self.manager.backends.values():
             backend.warm_up()
-        # The server's io_loop exists by now, though it runs only later.
         watcher = JobWatcher(self.manager, self._emit)
         self._watcher_callback = PeriodicCallback(self._tick(watcher), self.watch_interval * 1000)
         self._watcher_callback.start()
@@ -55,19 +70,26 @@ class JobsApp(ExtensionApp):
         self.handlers.extend(routes())
 
     def _tick(self, watcher: JobWatcher) -> Any:
-        def tick() -> None:
+        # PeriodicCallback awaits a tick before it schedules the next: a slow squeue
+        # delays the next look at jobs, never the server.
+        async def tick() -> None:
             try:
-                watcher.tick()
+                await self.worker.run(watcher.tick)
             except Exception:
                 self.log.exception("jupyter-jobs: watching jobs failed")
 
         return tick
 
     def _emit(self, data: dict[str, Any]) -> None:
-        self.event_logger.emit(schema_id=JOB_EVENT_SCHEMA_ID, data=data)
+        """Emit on the event loop, from whichever thread the change was seen in."""
+        self._io_loop.add_callback(self.event_logger.emit, schema_id=JOB_EVENT_SCHEMA_ID, data=data)
 
     async def stop_extension(self) -> None:
         # Jobs run on: stopping the server neither waits for them nor stops them.
         if self._watcher_callback is not None:
             self._watcher_callback.stop()
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
+        self.worker.shutdown()  # waits for calls under way: they use the store
         self.manager.close()

@@ -1,4 +1,8 @@
-"""REST handlers: HTTP in, JobManager call, JSON out. Nothing else happens here."""
+"""REST handlers: HTTP in, JobManager call, JSON out. Nothing else happens here.
+
+Every manager call is awaited from a worker thread (ManagerWorker): the manager
+blocks on SQLite, files and cluster commands, the server's event loop must not.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 
 from .errors import InvalidRequest, JobsError
 from .manager import JobManager
+from .worker import ManagerWorker
 
 AUTH_RESOURCE = "jupyter_jobs"
 JOB_ID = r"(?P<job_id>[^/]+)"
@@ -27,6 +32,10 @@ class JobsAPIHandler(ExtensionHandlerMixin, APIHandler):
     def manager(self) -> JobManager:
         return self.settings["jupyter_jobs_manager"]
 
+    @property
+    def worker(self) -> ManagerWorker:
+        return self.settings["jupyter_jobs_worker"]
+
     @contextmanager
     def errors_as_http(self) -> Iterator[None]:
         try:
@@ -35,7 +44,14 @@ class JobsAPIHandler(ExtensionHandlerMixin, APIHandler):
             raise tornado.web.HTTPError(e.http_status, e.message) from e
 
     def json_object_body(self) -> dict[str, Any]:
-        body = self.get_json_body()  # 400 for malformed JSON
+        try:
+            text = self.request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise tornado.web.HTTPError(400, "The request body is not UTF-8") from None
+        try:
+            body = json.loads(text, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError) as e:
+            raise tornado.web.HTTPError(400, f"The request body is not valid JSON: {e}") from None
         if not isinstance(body, dict):
             raise tornado.web.HTTPError(400, "The request body must be a JSON object")
         return body
@@ -60,12 +76,18 @@ class JobsAPIHandler(ExtensionHandlerMixin, APIHandler):
         self.finish(json.dumps(data))
 
 
+def _refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON: they could not be sent back to a browser.
+    raise ValueError(f"{name} is not a JSON value")
+
+
 class JobsHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
-    def get(self) -> None:
+    async def get(self) -> None:
         with self.errors_as_http():
-            jobs, total = self.manager.list_jobs(
+            jobs, total = await self.worker.run(
+                self.manager.list_jobs,
                 statuses=self.get_query_arguments("status") or None,
                 since=self.get_query_argument("since", None),
                 until=self.get_query_argument("until", None),
@@ -77,28 +99,29 @@ class JobsHandler(JobsAPIHandler):
 
     @tornado.web.authenticated
     @authorized
-    def post(self) -> None:
+    async def post(self) -> None:
         body = self.json_object_body()
         with self.errors_as_http():
             unknown = sorted(set(body) - REQUEST_FIELDS)
             if unknown:
                 raise InvalidRequest(f"Unknown field(s): {', '.join(unknown)}")
-            job = self.manager.submit(**{"path": None, **body})
+            job = await self.worker.run(self.manager.submit, **{"path": None, **body})
         self.write_json(job, status=201)
 
 
 class JobHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
-    def get(self, job_id: str) -> None:
+    async def get(self, job_id: str) -> None:
         with self.errors_as_http():
-            self.write_json(self.manager.get(job_id))
+            job = await self.worker.run(self.manager.get, job_id)
+        self.write_json(job)
 
     @tornado.web.authenticated
     @authorized
-    def delete(self, job_id: str) -> None:
+    async def delete(self, job_id: str) -> None:
         with self.errors_as_http():
-            self.manager.remove(job_id, force=self.bool_argument("force"))
+            await self.worker.run(self.manager.remove, job_id, force=self.bool_argument("force"))
         self.set_status(204)
         self.finish()
 
@@ -106,17 +129,18 @@ class JobHandler(JobsAPIHandler):
 class CancelHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
-    def post(self, job_id: str) -> None:
+    async def post(self, job_id: str) -> None:
         with self.errors_as_http():
-            self.write_json(self.manager.cancel(job_id))
+            job = await self.worker.run(self.manager.cancel, job_id)
+        self.write_json(job)
 
 
 class OutputHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
-    def get(self, job_id: str) -> None:
+    async def get(self, job_id: str) -> None:
         with self.errors_as_http():
-            kind, data = self.manager.output(job_id)
+            kind, data = await self.worker.run(self.manager.output, job_id)
         content_type = "application/x-ipynb+json" if kind == "notebook" else "text/plain"
         self.finish(data, set_content_type=f"{content_type}; charset=UTF-8")
 
@@ -124,10 +148,11 @@ class OutputHandler(JobsAPIHandler):
 class LogHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
-    def get(self, job_id: str) -> None:
+    async def get(self, job_id: str) -> None:
         with self.errors_as_http():
             tail = self.get_query_argument("tail", None)
-            events, next_seq = self.manager.log(
+            events, next_seq = await self.worker.run(
+                self.manager.log,
                 job_id,
                 after=self.int_argument("after", 0),
                 limit=self.int_argument("limit", 1000),
@@ -139,17 +164,20 @@ class LogHandler(JobsAPIHandler):
 class ResultsHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
-    def get(self, job_id: str) -> None:
+    async def get(self, job_id: str) -> None:
         with self.errors_as_http():
             mark_seen = self.bool_argument("mark_seen", default=True)
-            self.write_json(self.manager.results(job_id, mark_seen=mark_seen))
+            results = await self.worker.run(self.manager.results, job_id, mark_seen=mark_seen)
+        self.write_json(results)
 
 
 class BackendsHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
-    def get(self) -> None:
-        self.write_json(self.manager.describe_backends())
+    async def get(self) -> None:
+        with self.errors_as_http():
+            backends = await self.worker.run(self.manager.describe_backends)
+        self.write_json(backends)
 
 
 def routes() -> list[tuple[str, type[JobsAPIHandler]]]:

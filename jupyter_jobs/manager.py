@@ -67,7 +67,9 @@ class JobManager:
         self._listeners: list[Listener] = []
         self._last_poll: dict[str, float] = {}
         self._log_hints: dict[str, tuple[int, int]] = {}
-        self._refresh_lock = threading.RLock()
+        self._locks_lock = threading.Lock()
+        self._job_locks: dict[str, threading.Lock] = {}
+        self._poll_locks: dict[str, threading.Lock] = {name: threading.Lock() for name in backends}
         for backend in backends.values():
             backend.jobs_root = str(self.jobs_root)
 
@@ -292,51 +294,75 @@ class JobManager:
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Ask the job to stop; it becomes `cancelling`, then `cancelled` once it has stopped."""
-        record = self._record(job_id)
-        if record.status in FINAL_STATES:
-            raise Conflict(f"Job {job_id} has already finished ({record.status})")
-        if record.status != "cancelling":
-            jobdir = JobDirectory(record.job_dir)
-            jobdir.request_cancel()
-            self.store.update(job_id, status="cancelling")
-            record.status = "cancelling"
-            self._backend(record.backend).cancel(record, jobdir)
-            self._updated(record)
+        with self._job_lock(job_id):
+            record = self._record(job_id)
+            if record.status in FINAL_STATES:
+                raise Conflict(f"Job {job_id} has already finished ({record.status})")
+            if record.status != "cancelling":
+                jobdir = JobDirectory(record.job_dir)
+                jobdir.request_cancel()
+                self.store.update(job_id, status="cancelling")
+                record.status = "cancelling"
+                self._backend(record.backend).cancel(record, jobdir)
+                self._updated(record)
         return self.describe(record)
 
     def remove(self, job_id: str, force: bool = False) -> None:
         """Remove a finished job, record and files; its unseen results need force."""
-        record = self._record(job_id)
-        if record.status in ACTIVE_STATES:
-            raise Conflict(f"Job {job_id} is {record.status}: cancel it before removing it")
-        if not record.output_fetched and not force:
-            raise Conflict(
-                f"The output of job {job_id} was never fetched; remove it with force to discard it"
-            )
-        # Files first: if they cannot go, the record stays and says where they are.
-        if Path(record.job_dir).exists():
-            shutil.rmtree(record.job_dir)
-        self.store.remove(job_id)
+        with self._job_lock(job_id):
+            record = self._record(job_id)
+            if record.status in ACTIVE_STATES:
+                raise Conflict(f"Job {job_id} is {record.status}: cancel it before removing it")
+            if not record.output_fetched and not force:
+                raise Conflict(
+                    f"The output of job {job_id} was never fetched; "
+                    "remove it with force to discard it"
+                )
+            # Files first: if they cannot go, the record stays and says where they are.
+            if Path(record.job_dir).exists():
+                shutil.rmtree(record.job_dir)
+            self.store.remove(job_id)
+        with self._locks_lock:
+            self._job_locks.pop(job_id, None)
         self._log_hints.pop(job_id, None)
         self._notify({"action": "removed", "job_id": job_id})
 
     # -- keeping the store in step ---------------------------------------------------------
 
     def refresh(self, job_ids: list[str] | None = None) -> None:
-        """Bring active jobs up to date from their job directories and backends."""
-        with self._refresh_lock:
-            by_backend: dict[str, list[JobRecord]] = {}
-            for record in self.store.active():
-                if job_ids is None or record.id in job_ids:
-                    by_backend.setdefault(record.backend, []).append(record)
-            for backend_name, records in by_backend.items():
-                backend = self.backends.get(backend_name)
-                pairs = [(r, JobDirectory(r.job_dir)) for r in records]
-                states: dict[str, BackendState] = {}
-                if backend is not None and self._poll_due(backend):
-                    states = backend.poll(pairs)
-                for record, jobdir in pairs:
-                    self._sync(record, jobdir, states.get(record.id), backend)
+        """Bring active jobs up to date from their job directories and backends.
+
+        Safe from many threads at once: each job is synced by one thread at a time,
+        from a fresh read of its record, and each backend is polled by one thread at
+        a time. A caller that finds a poll under way (a slow squeue) does not wait for
+        it: it reads the job directories, where runners record their end, and leaves
+        the backend's view to the thread that polls.
+        """
+        by_backend: dict[str, list[JobRecord]] = {}
+        for record in self.store.active():
+            if job_ids is None or record.id in job_ids:
+                by_backend.setdefault(record.backend, []).append(record)
+        for backend_name, records in by_backend.items():
+            backend = self.backends.get(backend_name)
+            pairs = [(r, JobDirectory(r.job_dir)) for r in records]
+            states = self._poll(backend, pairs) if backend is not None else {}
+            for record, jobdir in pairs:
+                with self._job_lock(record.id):
+                    current = self.store.get(record.id)
+                    if current is not None and current.status in ACTIVE_STATES:
+                        self._sync(current, jobdir, states.get(record.id), backend)
+
+    def _poll(
+        self, backend: Backend, pairs: list[tuple[JobRecord, JobDirectory]]
+    ) -> dict[str, BackendState]:
+        """The backend's view of these jobs; nothing if it is not due or polled elsewhere now."""
+        lock = self._poll_locks.setdefault(backend.name, threading.Lock())
+        if not lock.acquire(blocking=False):
+            return {}
+        try:
+            return backend.poll(pairs) if self._poll_due(backend) else {}
+        finally:
+            lock.release()
 
     def _poll_due(self, backend: Backend) -> bool:
         now = time.monotonic()
@@ -344,6 +370,11 @@ class JobManager:
             return False
         self._last_poll[backend.name] = now
         return True
+
+    def _job_lock(self, job_id: str) -> threading.Lock:
+        """The lock held while a job's record is read and changed from what was seen."""
+        with self._locks_lock:
+            return self._job_locks.setdefault(job_id, threading.Lock())
 
     def _sync(
         self,

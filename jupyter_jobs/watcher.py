@@ -1,10 +1,12 @@
 """JobWatcher: turns what changes in active jobs into messages for the push channel.
 
-Called periodically by the server; it knows nothing of the server itself.
+Called periodically by the server, in a worker thread; it knows nothing of the server
+itself. Job changes reach it from whichever thread made them.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -20,33 +22,39 @@ class JobWatcher:
         self.manager = manager
         self.send = send
         self._next: dict[str, int] = {}  # job id -> seq of the last event sent
+        self._lock = threading.Lock()
         manager.subscribe(self._on_job_change)
 
     def _on_job_change(self, message: dict[str, Any]) -> None:
         self.send(message)
-        if message["action"] == "updated":
-            job = message["job"]
-            self._next.setdefault(job["id"], 0)
-        else:
-            self._next.pop(message["job_id"], None)
+        with self._lock:
+            if message["action"] == "updated":
+                self._next.setdefault(message["job"]["id"], 0)
+            else:
+                self._next.pop(message["job_id"], None)
 
     def tick(self) -> None:
         """Refresh active jobs; push their changes and their new log events."""
         self.manager.refresh()
         active = set(self.manager.active_job_ids())
-        for job_id in active | set(self._next):
+        with self._lock:
+            followed = active | set(self._next)
+        for job_id in followed:
             drained = self._push_log(job_id)
             if job_id not in active and drained:
-                self._next.pop(job_id, None)  # finished, and its last events are out
+                with self._lock:
+                    self._next.pop(job_id, None)  # finished, and its last events are out
 
     def _push_log(self, job_id: str) -> bool:
         """Push the job's new events; whether none are left to push."""
-        after = self._next.get(job_id, 0)
+        with self._lock:
+            after = self._next.get(job_id, 0)
         try:
             events, next_seq = self.manager.log(job_id, after=after, limit=MAX_PUSHED_EVENTS)
         except NotFound:
             return True  # removed meanwhile
         if events:
-            self._next[job_id] = next_seq
+            with self._lock:
+                self._next[job_id] = next_seq
             self.send({"action": "log", "job_id": job_id, "events": events, "next": next_seq})
         return len(events) < MAX_PUSHED_EVENTS
