@@ -81,7 +81,7 @@ class JobsClient:
     async def request(self, method: str, *parts: str, body: Any = None, **params: Any) -> Any:
         kwargs: dict[str, Any] = {"method": method, "params": params}
         if body is not None:
-            kwargs["body"] = body if isinstance(body, str) else json.dumps(body)
+            kwargs["body"] = body if isinstance(body, (str, bytes)) else json.dumps(body)
         elif method in ("POST",):
             kwargs["body"] = "{}"
         response = await self._fetch("jupyter-jobs", *parts, **kwargs)

@@ -256,7 +256,17 @@ async def test_symlink_out_of_the_root_is_refused(jobs, root, tmp_path):
     assert "outside" in message
 
 
-@pytest.mark.parametrize("body", ["{not json", "[1, 2]", '"a string"'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        "[1, 2]",
+        '"a string"',
+        b'{"path": "\xff\xfe.ipynb"}',  # not UTF-8
+        '{"path": "a.ipynb", "parameters": {"x": NaN}}',  # not JSON, though Python reads it
+        "[" * 100_000,  # nested past Python's recursion limit
+    ],
+)
 async def test_malformed_body(jobs, body):
     code, message = await jobs.error("POST", "jobs", body=body)
     assert code == 400
