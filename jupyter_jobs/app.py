@@ -58,7 +58,7 @@ class JobsApp(ExtensionApp):
         self.settings["jupyter_jobs_worker"] = self.worker
         # The server's io_loop exists by now, though it runs only later; the manager
         # reports changes from worker threads, and events must be emitted on the loop.
-        self._io_loop = IOLoop.current()
+        self._io_loop = getattr(serverapp, "io_loop", None) or IOLoop.current()
         self.event_logger.register_event_schema(JOB_EVENT_SCHEMA)
         for backend in self.manager.backends.values():
             backend.warm_up()

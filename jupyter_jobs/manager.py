@@ -14,6 +14,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,16 @@ MAX_PAGE = 1000
 RUNNER_VANISHED = (
     "The job's runner ended without recording a result: it was killed, or its machine went down"
 )
+
+
+# A job whose submit has not returned its backend id this long after creation is judged
+# as any other: its submitter died between storing it and starting it.
+SUBMIT_GRACE_SECONDS = 60.0
+
+
+def _submit_overdue(record: JobRecord) -> bool:
+    created = datetime.fromisoformat(record.created_at.replace("Z", "+00:00"))
+    return (datetime.now(timezone.utc) - created).total_seconds() > SUBMIT_GRACE_SECONDS
 
 
 class JobManager:
@@ -349,8 +360,11 @@ class JobManager:
             for record, jobdir in pairs:
                 with self._job_lock(record.id):
                     current = self.store.get(record.id)
-                    if current is not None and current.status in ACTIVE_STATES:
-                        self._sync(current, jobdir, states.get(record.id), backend)
+                    if current is None or current.status not in ACTIVE_STATES:
+                        continue
+                    if current.backend_id is None and not _submit_overdue(current):
+                        continue  # its backend has not answered the submit yet
+                    self._sync(current, jobdir, states.get(record.id), backend)
 
     def _poll(
         self, backend: Backend, pairs: list[tuple[JobRecord, JobDirectory]]
