@@ -55,6 +55,10 @@ class JobSpec:
     queue_limit: int = 1
     queue_position: int = 0  # submission time in ns: the local queue runs jobs in this order
     cancel_grace_seconds: float = 5.0
+    # Who submitted it, and when (epoch seconds): a runner that has written nothing yet is
+    # "starting" for a while after this, and only its own host may judge it by a pid.
+    submit_host: str | None = None
+    submitted_at: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobSpec:

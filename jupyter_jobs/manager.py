@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -135,6 +136,8 @@ class JobManager:
             cwd=str(source.parent),
             parameters=parameters,
             kernel_name=kernel_name,
+            submit_host=socket.gethostname(),
+            submitted_at=time.time(),
         )
         chosen.prepare(spec)
         self._create_job_dir(final_dir, source, spec)

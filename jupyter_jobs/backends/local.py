@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
+from typing import Any
 
 from traitlets import Bool, Float, Integer
 
 from ..jobdir import JobDirectory, JobSpec
 from ..processes import kill_job_processes, process_alive, runner_environment
-from ..runner.queue import enqueue
+from ..runner.queue import START_TIMEOUT_SECONDS, enqueue
 from ..store import JobRecord
 from .base import Backend, BackendState
 from .warm_runner import WarmRunner
@@ -42,6 +45,12 @@ class LocalBackend(Backend):
         5.0,
         config=True,
         help="Seconds a cancelled job gets after its kernel is interrupted before it is killed.",
+    )
+    start_grace_seconds = Float(
+        float(START_TIMEOUT_SECONDS),
+        config=True,
+        help="Seconds after submit that a job whose runner has written nothing yet counts as "
+        "starting (a busy machine, a slow shared filesystem), not as gone.",
     )
     warm_runner = Bool(
         True,
@@ -92,10 +101,43 @@ class LocalBackend(Backend):
     def poll(self, jobs: list[tuple[JobRecord, JobDirectory]]) -> dict[str, BackendState]:
         # Reap runners we started ourselves, or they would linger as zombies.
         self._children = [p for p in self._children if p.poll() is None]
-        return {job.id: BackendState(alive=self._runner_alive(job, jobdir)) for job, jobdir in jobs}
+        host = socket.gethostname()
+        states = {}
+        for job, jobdir in jobs:
+            state = self._judge(job, jobdir, host)
+            if state is not None:  # None: nothing this machine can tell
+                states[job.id] = state
+        return states
+
+    def _judge(self, job: JobRecord, jobdir: JobDirectory, host: str) -> BackendState | None:
+        """Whether the job's runner lives, judged only where it runs; None if unknown here."""
+        status = jobdir.read_status()
+        if status is not None:
+            if (status.get("host") or host) != host:
+                return None  # a pid means nothing here: its own host's server judges it
+            pid, started = int(status.get("pid") or 0), status.get("process_started")
+            return BackendState(alive=process_alive(pid, started))
+        # Its runner has written nothing yet: it is starting, for a while.
+        spec = _read_spec(jobdir)
+        submitted = (spec.submitted_at if spec else None) or _epoch(job.created_at)
+        if time.time() - submitted >= self.start_grace_seconds:
+            # The runner writes status.json first thing, and the jobs root is shared:
+            # whatever the host, nothing by now means it never started (or is stuck).
+            return BackendState(alive=False)
+        if spec is not None and spec.submit_host not in (None, host):
+            return None
+        pid = int(job.backend_id or 0)  # 0 while the submitter has not stored it yet
+        if pid and not process_alive(pid):
+            return BackendState(alive=False)
+        return BackendState(alive=True) if pid else None
 
     def cancel(self, job: JobRecord, jobdir: JobDirectory) -> None:
-        pid, started = self._runner(job, jobdir)
+        status = jobdir.read_status() or {}
+        spec = _read_spec(jobdir)
+        runner_host = status.get("host") or (spec.submit_host if spec else None)
+        if runner_host not in (None, socket.gethostname()):
+            return  # no signal across machines: the runner sees cancel-requested itself
+        pid, started = self._runner(job, status)
         if process_alive(pid, started):
             os.kill(pid, signal.SIGTERM)  # the runner interrupts its kernel and records the cancel
         # Should the runner itself hang, end everything of the job a little after its own grace.
@@ -110,13 +152,25 @@ class LocalBackend(Backend):
             os.kill(pid, signal.SIGKILL)
         kill_job_processes(job_id)
 
-    def _runner(self, job: JobRecord, jobdir: JobDirectory) -> tuple[int, float | None]:
-        status = jobdir.read_status() or {}
+    @staticmethod
+    def _runner(job: JobRecord, status: dict[str, Any]) -> tuple[int, float | None]:
         return int(status.get("pid") or job.backend_id or 0), status.get("process_started")
-
-    def _runner_alive(self, job: JobRecord, jobdir: JobDirectory) -> bool:
-        return process_alive(*self._runner(job, jobdir))
 
     def close(self) -> None:
         if self._warm is not None:
             self._warm.close()
+
+
+def _read_spec(jobdir: JobDirectory) -> JobSpec | None:
+    try:
+        return jobdir.read_spec()
+    except (OSError, ValueError, TypeError):
+        return None  # a job directory deleted or damaged by hand: judged by its record alone
+
+
+def _epoch(iso: str) -> float:
+    """Seconds since the epoch of an ISO time like the store's created_at; 0 if unreadable."""
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except (AttributeError, ValueError):
+        return 0.0
