@@ -22,6 +22,7 @@ def run(job_dir: str) -> int:
     os.environ[JOB_DIR_ENV] = str(jobdir.path.resolve())
     stop = StopRequest(spec.cancel_grace_seconds)
     stop.install()
+    stop.watch(jobdir.cancel_request_path)
     recorder = RunRecorder(jobdir)
     recorder.set_status("queued")
     slot = None
@@ -50,6 +51,7 @@ def run(job_dir: str) -> int:
                 "message": f"The runner failed: {e}",
                 "traceback": traceback.format_exc().splitlines(),
             }
+    stop.unwatch()
     if status == "cancelled" and not jobdir.cancel_requested():
         # Stopped by a signal nobody asked for through jupyter-jobs: a cluster's time
         # limit, a shutdown of the machine. That is a failure, not a cancel.

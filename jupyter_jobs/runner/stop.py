@@ -5,6 +5,10 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
+
+# How often a runner looks for a cancel request in its job directory.
+CANCEL_CHECK_SECONDS = 0.5
 
 
 class StopRequest:
@@ -20,6 +24,7 @@ class StopRequest:
         self._interrupt: Callable[[], None] | None = None
         self._kill: Callable[[], None] | None = None
         self._timer: threading.Timer | None = None
+        self._unwatched = threading.Event()
 
     @property
     def requested(self) -> bool:
@@ -30,6 +35,30 @@ class StopRequest:
         signal.signal(signal.SIGINT, self._on_signal)
         # A job outlives the terminal or session that started it.
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    def watch(self, request_path: Path, interval: float = CANCEL_CHECK_SECONDS) -> None:
+        """Also stop once request_path exists: a cancel asked from a host that cannot signal us.
+
+        Every host sharing the jobs root can write the file; only this one can send
+        us a signal. Its appearance is turned into a SIGTERM to our main thread, so
+        that both ways take the one path of a signal.
+        """
+        main = threading.main_thread().ident
+        assert main is not None
+
+        def look() -> None:
+            wait = 0.0
+            while not self._unwatched.wait(wait):
+                if request_path.exists():
+                    signal.pthread_kill(main, signal.SIGTERM)
+                    return
+                wait = interval
+
+        threading.Thread(target=look, name="cancel-request-watch", daemon=True).start()
+
+    def unwatch(self) -> None:
+        """Stop looking for the cancel request (the work is over)."""
+        self._unwatched.set()
 
     def attach(self, interrupt: Callable[[], None], kill: Callable[[], None]) -> None:
         self._interrupt, self._kill = interrupt, kill
