@@ -70,7 +70,8 @@ class LocalBackend(Backend):
             self._warm.start()
 
     def prepare(self, spec: JobSpec) -> None:
-        spec.queue_dir = os.path.join(self.jobs_root, ".local-queue")
+        # Concurrency is per machine: login nodes sharing the jobs root queue apart.
+        spec.queue_dir = os.path.join(self.jobs_root, ".local-queue", socket.gethostname())
         spec.queue_limit = self.max_concurrent_jobs
         spec.queue_position = time.time_ns()
         spec.cancel_grace_seconds = self.cancel_grace_seconds

@@ -1,21 +1,26 @@
 """The local concurrency queue, kept by the runners themselves.
 
 At submit, the backend leaves an entry in `waiting/`, named so that entries
-sort in submission order; the runner writes its pid into it once it starts.
-The oldest entry takes the first free slot, a file it holds an exclusive lock
-on while it runs. No server is needed: jobs submitted from the CLI queue with
+sort in submission order; the runner writes its pid, that process's start time
+and its host into it once it starts (a pid alone could be another process's by
+now). The oldest entry takes the first free slot, a file it holds an exclusive
+lock on while it runs. Each host has its queue directory of its own: local
+concurrency is per machine. No server is needed: jobs submitted from the CLI queue with
 jobs from the panel, and a server restart loses nothing.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from ..processes import process_alive
+from ..processes import process_alive, process_start_time
 
 POLL_SECONDS = 0.05
 # An entry whose runner never wrote its pid this long after submit is given up on.
@@ -52,7 +57,7 @@ def wait_for_slot(
     their runners happened to start.
     """
     entry = enqueue(queue_dir, position, job_id)
-    entry.write_text(str(os.getpid()))
+    entry.write_text(_entry_text())
     try:
         while not should_stop():
             if _is_first(entry):
@@ -65,25 +70,54 @@ def wait_for_slot(
         entry.unlink(missing_ok=True)
 
 
+def _entry_text() -> str:
+    """Who holds an entry: the runner's pid, its start time and its host."""
+    pid = os.getpid()
+    return json.dumps(
+        {"pid": pid, "started": process_start_time(pid), "host": socket.gethostname()}
+    )
+
+
 def _is_first(entry: Path) -> bool:
+    host = socket.gethostname()
     for other in sorted(entry.parent.iterdir()):
         if other.name == entry.name:
             return True
-        if _waiting(other):
+        waiting = _waiting(other, host)
+        if waiting is None:
+            continue  # another host's entry: neither ours to wait for nor to judge
+        if waiting:
             return False
         other.unlink(missing_ok=True)  # its runner died, or never started
     return True
 
 
-def _waiting(entry: Path) -> bool:
+def _waiting(entry: Path, host: str) -> bool | None:
+    """Whether the entry's runner still waits; None for a runner on another host."""
     try:
-        pid = entry.read_text().strip()
+        text = entry.read_text().strip()
         age = time.time() - entry.stat().st_mtime
     except FileNotFoundError:
         return False
-    if not pid:
-        return age < START_TIMEOUT_SECONDS  # its runner is still starting
-    return process_alive(int(pid))
+    holder = _read_entry(text)
+    if holder is None:
+        return age < START_TIMEOUT_SECONDS  # its runner is still starting (or writing it)
+    if (holder.get("host") or host) != host:
+        return None
+    started = holder.get("started")
+    return process_alive(holder["pid"], started if isinstance(started, (int, float)) else None)
+
+
+def _read_entry(text: str) -> dict[str, Any] | None:
+    try:
+        holder = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if isinstance(holder, int):
+        return {"pid": holder}  # written by an older runner: a bare pid
+    if isinstance(holder, dict) and isinstance(holder.get("pid"), int):
+        return holder
+    return None
 
 
 def _take_free_slot(queue_dir: Path, limit: int) -> Slot | None:
