@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,10 @@ MAX_PAGE = 1000
 RUNNER_VANISHED = (
     "The job's runner ended without recording a result: it was killed, or its machine went down"
 )
+# A job presumed gone (its error says "presumed") has its status.json read again for this
+# long, at most every PRESUMED_CHECK_SECONDS: a runner that records an end after all wins.
+PRESUMED_REVISIT = timedelta(days=1)
+PRESUMED_CHECK_SECONDS = 1.0
 
 
 # A job whose submit has not returned its backend id this long after creation is judged
@@ -82,6 +86,8 @@ class JobManager:
         self._locks_lock = threading.Lock()
         self._job_locks: dict[str, threading.Lock] = {}
         self._poll_locks: dict[str, threading.Lock] = {name: threading.Lock() for name in backends}
+        self._revisit_lock = threading.Lock()
+        self._last_revisit = 0.0
         for backend in backends.values():
             backend.jobs_root = str(self.jobs_root)
 
@@ -368,6 +374,7 @@ class JobManager:
                     if current.backend_id is None and not _submit_overdue(current):
                         continue  # its backend has not answered the submit yet
                     self._sync(current, jobdir, states.get(record.id), backend)
+        self._revisit_presumed_failures()
 
     def _poll(
         self, backend: Backend, pairs: list[tuple[JobRecord, JobDirectory]]
@@ -407,23 +414,7 @@ class JobManager:
                 self._apply(record, self._vanished(jobdir, state))
                 return
         if runner.get("status") in FINAL_STATES:
-            error = runner.get("error")
-            if runner["status"] == "failed" and error and error.get("signal") and backend:
-                # Killed by a signal: the backend may know why (a time limit, memory).
-                state = backend.poll([(record, jobdir)]).get(record.id) or state
-                if state is not None and state.error:
-                    error = {**state.error, "runner": error}
-            self._apply(
-                record,
-                self._progress(runner)
-                | {
-                    "status": runner["status"],
-                    "started_at": runner.get("started_at"),
-                    "finished_at": runner.get("finished_at"),
-                    "error": error,
-                    "status_reason": state.reason if state and state.error else None,
-                },
-            )
+            self._finish(record, jobdir, runner, state, backend)
             return
         status = runner.get("status") or record.status
         if state is not None and state.status:
@@ -438,15 +429,68 @@ class JobManager:
             changes["status_reason"] = state.reason
         self._apply(record, changes)
 
+    def _finish(
+        self,
+        record: JobRecord,
+        jobdir: JobDirectory,
+        runner: dict[str, Any],
+        state: BackendState | None,
+        backend: Backend | None,
+    ) -> None:
+        """Take the final status the runner recorded."""
+        error = runner.get("error")
+        if runner["status"] == "failed" and error and error.get("signal") and backend:
+            # Killed by a signal: the backend may know why (a time limit, memory).
+            state = backend.poll([(record, jobdir)]).get(record.id) or state
+            if state is not None and state.error:
+                error = {**state.error, "runner": error}
+        self._apply(
+            record,
+            self._progress(runner)
+            | {
+                "status": runner["status"],
+                "started_at": runner.get("started_at"),
+                "finished_at": runner.get("finished_at"),
+                "error": error,
+                "status_reason": state.reason if state and state.error else None,
+            },
+        )
+
     def _vanished(self, jobdir: JobDirectory, state: BackendState) -> dict[str, Any]:
         if jobdir.cancel_requested():
             return {"status": "cancelled", "finished_at": utc_now(), "error": None}
+        # Presumed: the runner recorded nothing. Should it record an end after all (it was
+        # only stopped, or its filesystem lagged), _revisit_presumed_failures takes that.
         return {
             "status": "failed",
             "finished_at": utc_now(),
-            "error": state.error or {"message": RUNNER_VANISHED},
+            "error": {**(state.error or {"message": RUNNER_VANISHED}), "presumed": True},
             "status_reason": state.reason,
         }
+
+    def _revisit_presumed_failures(self) -> None:
+        """Give jobs presumed gone the final status their runners recorded after all."""
+        now = time.monotonic()
+        if now - self._last_revisit < PRESUMED_CHECK_SECONDS:
+            return
+        if not self._revisit_lock.acquire(blocking=False):
+            return  # another thread is at it
+        try:
+            self._last_revisit = now
+            since = datetime.now(timezone.utc) - PRESUMED_REVISIT
+            since_text = since.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            for presumed in self.store.presumed_failures(since_text):
+                jobdir = JobDirectory(presumed.job_dir)
+                runner = jobdir.read_status() or {}
+                if runner.get("status") not in FINAL_STATES:
+                    continue
+                with self._job_lock(presumed.id):
+                    record = self.store.get(presumed.id)  # as it is now, not as it was seen
+                    if record is not None and record.error == presumed.error:
+                        backend = self.backends.get(record.backend)
+                        self._finish(record, jobdir, runner, None, backend)
+        finally:
+            self._revisit_lock.release()
 
     @staticmethod
     def _progress(runner: dict[str, Any]) -> dict[str, Any]:

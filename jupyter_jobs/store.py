@@ -146,6 +146,15 @@ class JobStore:
         records, _ = self.find(statuses=["queued", "running", "cancelling"], limit=None)
         return records
 
+    def presumed_failures(self, since: str) -> list[JobRecord]:
+        """Jobs failed since `since` because their runner was presumed gone (error.presumed)."""
+        rows = self._read(
+            "SELECT * FROM jobs WHERE status = 'failed' AND finished_at >= ? AND "
+            "CASE WHEN json_valid(error) THEN json_extract(error, '$.presumed') END = 1",
+            (since,),
+        )
+        return [_from_row(r) for r in rows]
+
     def find(
         self,
         statuses: list[str] | None = None,
