@@ -36,6 +36,10 @@ class StopRequest:
         if self.requested:  # the signal came before there was anything to stop
             self._stop()
 
+    def request(self) -> None:
+        """Stop the work as a SIGTERM would, for a reason of the runner's own (a full disk)."""
+        self._on_signal(signal.SIGTERM, None)
+
     def detach(self) -> None:
         self._interrupt = self._kill = None
         if self._timer is not None:
