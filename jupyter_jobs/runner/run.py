@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 import traceback
 from typing import Any
 
@@ -13,6 +14,9 @@ from ..processes import kill_job_processes
 from .queue import wait_for_slot
 from .recorder import RunRecorder, disk_full_cause
 from .stop import StopRequest
+
+# How often the runner checks that its job directory is still there.
+DIRECTORY_CHECK_SECONDS = 5.0
 
 
 def run(job_dir: str) -> int:
@@ -29,6 +33,7 @@ def run(job_dir: str) -> int:
     stop = StopRequest(spec.cancel_grace_seconds)
     stop.install()
     recorder = RunRecorder(jobdir, on_disk_full=stop.request)
+    watching = _stop_when_directory_gone(jobdir, stop)
     slot = None
     status: str
     error: dict[str, Any] | None = None
@@ -70,10 +75,29 @@ def run(job_dir: str) -> int:
         # Nothing of a stopped or failed job may keep running: a notebook's
         # background process, a kernel that ignored the interrupt.
         kill_job_processes(spec.id, exclude=os.getpid())
+    watching.set()
     recorder.finish(status, error)
     if slot is not None:
         slot.release()
     return 0 if status == "completed" else 1
+
+
+def _stop_when_directory_gone(jobdir: JobDirectory, stop: StopRequest) -> threading.Event:
+    """Stop the work once the job directory is deleted (set the event returned to stop watching).
+
+    Nothing of the job can be recorded any more, readers already call it failed,
+    and a kernel left looping would run for nothing.
+    """
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(DIRECTORY_CHECK_SECONDS):
+            if not jobdir.path.is_dir():
+                stop.request()
+                return
+
+    threading.Thread(target=watch, name="job-directory-watch", daemon=True).start()
+    return done
 
 
 def _disk_full_error(jobdir: JobDirectory, cause: OSError) -> dict[str, Any]:
