@@ -33,3 +33,9 @@ class BackendUnavailable(JobsError):
     """The backend could not take the job (its commands failed): nothing was created."""
 
     http_status = 503
+
+
+class Gone(JobsError):
+    """The job is known but its files are not there any more (its directory was deleted)."""
+
+    http_status = 410

@@ -8,6 +8,7 @@ backends (which know whether a runner still lives).
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import shutil
@@ -22,8 +23,16 @@ from typing import Any
 from jupyter_client.kernelspec import KernelSpecManager
 
 from .backends.base import Backend, BackendState
-from .errors import BackendUnavailable, Conflict, InvalidRequest, JobsError, NotFound
-from .jobdir import ACTIVE_STATES, ALL_STATES, FINAL_STATES, JobDirectory, JobSpec, utc_now
+from .errors import BackendUnavailable, Conflict, Gone, InvalidRequest, JobsError, NotFound
+from .jobdir import (
+    ACTIVE_STATES,
+    ALL_STATES,
+    FINAL_STATES,
+    MAX_PAGE_BYTES,
+    JobDirectory,
+    JobSpec,
+    utc_now,
+)
 from .results import list_results, load_code
 from .store import JobRecord, JobStore
 from .validation import (
@@ -248,23 +257,36 @@ class JobManager:
         return [record.id for record in self.store.active()]
 
     def log(
-        self, job_id: str, after: int = 0, limit: int = 1000, tail: int | None = None
+        self,
+        job_id: str,
+        after: int = 0,
+        limit: int = 1000,
+        tail: int | None = None,
+        max_bytes: int = MAX_PAGE_BYTES,
     ) -> tuple[list[dict[str, Any]], int]:
         """Events of the job's log with seq > after, and the seq to continue from.
 
         With tail, the last `tail` events instead: where a view of a long log starts.
+        A page holds at most `limit` events and about `max_bytes` of them (always
+        one: an event bigger than that comes as a placeholder); an empty page is the end.
         """
         record = self._record(job_id)
         if after < 0 or not 1 <= limit <= 10000:
             raise InvalidRequest("'after' must be at least 0 and 'limit' 1 to 10000")
-        if tail is not None:
-            if not 0 <= tail <= 10000:
-                raise InvalidRequest("'tail' must be 0 to 10000")
-            events = JobDirectory(record.job_dir).read_last_events(tail)
-            return events, events[-1]["seq"] if events else 0
-        events, next_seq, hint = JobDirectory(record.job_dir).read_events(
-            after, limit, self._log_hints.get(job_id)
-        )
+        if max_bytes < 1024:
+            raise InvalidRequest("'max_bytes' must be at least 1024")
+        jobdir = self._job_files(record)
+        try:
+            if tail is not None:
+                if not 0 <= tail <= 10000:
+                    raise InvalidRequest("'tail' must be 0 to 10000")
+                events = jobdir.read_last_events(tail, max_bytes, self._log_hints.get(job_id))
+                return events, events[-1]["seq"] if events else 0
+            events, next_seq, hint = jobdir.read_events(
+                after, limit, self._log_hints.get(job_id), max_bytes
+            )
+        except OSError as e:
+            raise Conflict(f"The event log of job {job_id} cannot be read: {e}") from None
         self._log_hints[job_id] = hint
         return events, next_seq
 
@@ -275,11 +297,15 @@ class JobManager:
         lets it be removed without force.
         """
         record = self._record(job_id)
-        jobdir = JobDirectory(record.job_dir)
+        path = self._job_files(record).output_path(record.kind)
         try:
-            data = jobdir.output_path(record.kind).read_bytes()
+            data = path.read_bytes()
         except FileNotFoundError:
             raise NotFound(f"Job {job_id} has no output yet (it is {record.status})") from None
+        except OSError as e:
+            raise Conflict(f"The output of job {job_id} cannot be read: {e}") from None
+        if record.kind == "notebook":
+            _check_notebook(job_id, path, data)
         if record.status in FINAL_STATES and not record.output_fetched:
             self.store.update(job_id, output_fetched=True)
         return record.kind, data
@@ -293,7 +319,7 @@ class JobManager:
         record = self._record(job_id)
         entries = [
             {key: entry.get(key) for key in ("name", "format", "size", "type")}
-            for entry in list_results(record.job_dir)
+            for entry in list_results(self._job_files(record).path)
         ]
         code = None
         if record.status == "completed" and entries:
@@ -319,7 +345,7 @@ class JobManager:
             if record.status in FINAL_STATES:
                 raise Conflict(f"Job {job_id} has already finished ({record.status})")
             if record.status != "cancelling":
-                jobdir = JobDirectory(record.job_dir)
+                jobdir = self._job_files(record)
                 jobdir.request_cancel()
                 self.store.update(job_id, status="cancelling")
                 record.status = "cancelling"
@@ -333,14 +359,21 @@ class JobManager:
             record = self._record(job_id)
             if record.status in ACTIVE_STATES:
                 raise Conflict(f"Job {job_id} is {record.status}: cancel it before removing it")
-            if not record.output_fetched and not force:
+            files = Path(record.job_dir)
+            gone = not files.exists()
+            if not record.output_fetched and not force and not gone:
                 raise Conflict(
                     f"The output of job {job_id} was never fetched; "
                     "remove it with force to discard it"
                 )
             # Files first: if they cannot go, the record stays and says where they are.
-            if Path(record.job_dir).exists():
-                shutil.rmtree(record.job_dir)
+            if not gone:
+                try:
+                    shutil.rmtree(files)
+                except OSError as e:
+                    raise Conflict(
+                        f"The files of job {job_id} could not be removed ({e}); they are in {files}"
+                    ) from None
             self.store.remove(job_id)
         with self._locks_lock:
             self._job_locks.pop(job_id, None)
@@ -515,6 +548,16 @@ class JobManager:
             raise NotFound(f"No job with id {job_id!r}")
         return record
 
+    @staticmethod
+    def _job_files(record: JobRecord) -> JobDirectory:
+        """The job's directory; Gone if it was deleted (the record outlives it)."""
+        jobdir = JobDirectory(record.job_dir)
+        if not jobdir.path.is_dir():
+            raise Gone(
+                f"The files of job {record.id} are gone: its directory {jobdir.path} was deleted"
+            )
+        return jobdir
+
     def _backend(self, name: str) -> Backend:
         backend = self.backends.get(name)
         if backend is None:
@@ -556,3 +599,16 @@ class JobManager:
         for backend in self.backends.values():
             backend.close()
         self.store.close()
+
+
+def _check_notebook(job_id: str, path: Path, data: bytes) -> None:
+    """Conflict, saying so, if an output notebook is not JSON (the runner replaces it whole)."""
+    try:
+        notebook = json.loads(data)
+    except (ValueError, RecursionError) as e:
+        problem = f"it is not JSON ({e})"
+    else:
+        if isinstance(notebook, dict) and isinstance(notebook.get("cells"), list):
+            return
+        problem = "it is not a notebook"
+    raise Conflict(f"The output notebook of job {job_id} is damaged: {problem}; see {path}")

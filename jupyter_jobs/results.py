@@ -27,6 +27,7 @@ import pickle
 import re
 import warnings
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -131,9 +132,22 @@ def record(
 
 
 def list_results(job_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """What a job recorded, in recording order: name, format, size (bytes), type, recorded_at."""
+    """What a job recorded, in recording order: name, format, size (bytes), type, recorded_at.
+
+    Only values whose file is there are listed. Should the index be damaged, the
+    listing comes from the value files themselves (type unknown), so nothing is lost.
+    """
     folder = Path(job_dir) / RESULTS_DIR
-    return [e for e in _read_index(folder) if (folder / f"{e['name']}.{e['format']}").is_file()]
+    listed = []
+    for entry in _read_index(folder):
+        path = folder / f"{entry['name']}.{entry['format']}"
+        if not path.is_file():
+            continue
+        if entry["size"] is None:
+            with contextlib.suppress(OSError):
+                entry["size"] = path.stat().st_size
+        listed.append(entry)
+    return listed
 
 
 def load_results(
@@ -269,11 +283,74 @@ def _is_keyword(name: str) -> bool:
 
 
 def _read_index(folder: Path) -> list[dict[str, Any]]:
+    """The index's entries that make sense; what the value files show if it is damaged."""
     try:
-        data = json.loads((folder / INDEX_NAME).read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+        data = json.loads((folder / INDEX_NAME).read_bytes())
+    except FileNotFoundError:
         return []
-    return [e for e in data.get("results", []) if isinstance(e, dict) and "name" in e]
+    except (OSError, ValueError, RecursionError):
+        return _entries_from_files(folder)
+    entries = data.get("results") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return _entries_from_files(folder)
+    return [_checked_entry(e) for e in entries if _names_a_value(e)]
+
+
+def _names_a_value(entry: Any) -> bool:
+    """Whether an index entry names a value file of the results folder (and nothing else)."""
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("name"), str)
+        and NAME_PATTERN.fullmatch(entry["name"]) is not None
+        and entry.get("format") in FORMATS
+    )
+
+
+def _checked_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": entry["name"],
+        "format": entry["format"],
+        "size": entry.get("size") if _is_count(entry.get("size")) else None,
+        "type": entry.get("type") if isinstance(entry.get("type"), str) else None,
+        "recorded_at": entry.get("recorded_at")
+        if isinstance(entry.get("recorded_at"), str)
+        else None,
+    }
+
+
+def _entries_from_files(folder: Path) -> list[dict[str, Any]]:
+    """Index entries rebuilt from the value files, oldest first (their type is not known)."""
+    found: dict[str, tuple[float, dict[str, Any]]] = {}
+    try:
+        paths = list(folder.iterdir())
+    except OSError:
+        return []
+    for path in paths:
+        name, _, format = path.name.rpartition(".")
+        if path.name == INDEX_NAME or format not in FORMATS or not NAME_PATTERN.fullmatch(name):
+            continue
+        try:
+            if not path.is_file():
+                continue
+            stat = path.stat()
+        except OSError:
+            continue
+        if stat.st_mtime < found.get(name, (0.0, {}))[0]:
+            continue
+        recorded_at = datetime.fromtimestamp(stat.st_mtime, timezone.utc)
+        entry = {
+            "name": name,
+            "format": format,
+            "size": stat.st_size,
+            "type": None,
+            "recorded_at": recorded_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
+        found[name] = (stat.st_mtime, entry)
+    return [entry for _, entry in sorted(found.values(), key=lambda item: item[0])]
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _write_index(folder: Path, entries: list[dict[str, Any]]) -> None:

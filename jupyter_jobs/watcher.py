@@ -13,8 +13,10 @@ from typing import Any
 from .errors import NotFound
 from .manager import JobManager
 
-# Events sent per job and tick; a client that needs more reads GET log?after=next.
+# Events and bytes of them sent per job and tick (a job that displays thousands of large
+# plots must not make a huge push); a client that needs more reads GET log?after=next.
 MAX_PUSHED_EVENTS = 500
+MAX_PUSHED_BYTES = 1024 * 1024  # the runner keeps every single output under this
 
 
 class JobWatcher:
@@ -50,11 +52,13 @@ class JobWatcher:
         with self._lock:
             after = self._next.get(job_id, 0)
         try:
-            events, next_seq = self.manager.log(job_id, after=after, limit=MAX_PUSHED_EVENTS)
+            events, next_seq = self.manager.log(
+                job_id, after=after, limit=MAX_PUSHED_EVENTS, max_bytes=MAX_PUSHED_BYTES
+            )
         except NotFound:
             return True  # removed meanwhile
         if events:
             with self._lock:
                 self._next[job_id] = next_seq
             self.send({"action": "log", "job_id": job_id, "events": events, "next": next_seq})
-        return len(events) < MAX_PUSHED_EVENTS
+        return not events  # a page cut by bytes can be short with more to come

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import signal
+from pathlib import Path
 from typing import Any
 
 import nbformat
 from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
+from papermill.engines import (
+    NBClientEngine,
+    NotebookExecutionManager,
+    catch_nb_assignment,
+    papermill_engines,
+)
 from papermill.exceptions import PapermillExecutionError
 from traitlets import Any as AnyTrait
 
-from ..jobdir import JobDirectory, JobSpec
+from ..jobdir import JobDirectory, JobSpec, output_placeholder
 from ..processes import signal_group
 from .recorder import RunRecorder
 from .stop import StopRequest
@@ -24,6 +32,11 @@ ENGINE_NAME = "jupyter_jobs"
 # million lines gives a few thousand events, not a million.
 STREAM_FLUSH_SECONDS = 0.05
 STREAM_FLUSH_BYTES = 64 * 1024
+# An output bigger than this (as JSON) is logged as a small placeholder: it is whole in the
+# output notebook, and the log (and every page of it a client reads) stays small.
+OUTPUT_EVENT_MAX_BYTES = 1024 * 1024
+# Stream text is logged in pieces of at most this many characters (12 bytes each at worst as JSON).
+STREAM_EVENT_MAX_CHARS = 64 * 1024
 
 
 class NotebookRun:
@@ -39,6 +52,8 @@ class NotebookRun:
         self._stream_text: list[str] = []
         self._stream_size = 0
         self._flush_handle: asyncio.TimerHandle | None = None
+        self.output_path = Path()
+        self.notebook_manager: AtomicSaveManager | None = None
 
     def begin(self, nb: nbformat.NotebookNode) -> None:
         self.total = sum(1 for cell in nb.cells if _executes(cell))
@@ -75,7 +90,7 @@ class NotebookRun:
             self._gather_stream(cell_index, content["name"], content["text"])
         elif msg_type in ("display_data", "execute_result", "error") and output is not None:
             self.flush_stream()
-            self.events.append("output", cell_index=cell_index, output=_plain(output))
+            self.events.append("output", cell_index=cell_index, output=_small(_plain(output)))
         elif msg_type == "clear_output":
             self.flush_stream()
             self.events.append(
@@ -90,7 +105,10 @@ class NotebookRun:
                 "metadata": content["metadata"],
             }
             self.events.append(
-                "update_display", cell_index=cell_index, display_id=display_id, output=output
+                "update_display",
+                cell_index=cell_index,
+                display_id=display_id,
+                output=_small(output),
             )
 
     def _gather_stream(self, cell_index: int, name: str, text: str) -> None:
@@ -115,12 +133,20 @@ class NotebookRun:
         cell_index, name = self._stream
         text = "".join(self._stream_text)
         self._stream_text, self._stream_size = [], 0
-        output = {"output_type": "stream", "name": name, "text": text}
-        self.events.append("output", cell_index=cell_index, output=output)
+        for start in range(0, len(text), STREAM_EVENT_MAX_CHARS):
+            piece = text[start : start + STREAM_EVENT_MAX_CHARS]
+            output = {"output_type": "stream", "name": name, "text": piece}
+            self.events.append("output", cell_index=cell_index, output=output)
 
 
 def _executes(cell: nbformat.NotebookNode) -> bool:
     return cell.cell_type == "code" and bool(cell.source.strip())
+
+
+def _small(output: dict[str, Any]) -> dict[str, Any]:
+    """The output, or a placeholder if it is too big to log (a huge image, a huge table)."""
+    size = len(json.dumps(output))
+    return output if size <= OUTPUT_EVENT_MAX_BYTES else output_placeholder(size)
 
 
 def _plain(node: Any) -> Any:
@@ -150,8 +176,66 @@ class RecordingNotebookClient(PapermillNotebookClient):
     start_new_kernel = run_sync(async_start_new_kernel)
 
 
+class AtomicSaveManager(NotebookExecutionManager):
+    """papermill's execution manager, saving the output notebook whole or not at all.
+
+    Each save writes a temporary file in the job directory and renames it over
+    the output notebook, so a reader never sees half a notebook; a full disk
+    stops the job and says so (the recorder's `writing`).
+    """
+
+    def __init__(self, nb: Any, run: NotebookRun, path: Path, **kwargs: Any):
+        super().__init__(nb, output_path=None, **kwargs)  # papermill's own writes stay off
+        self.run = run
+        self.path = path
+
+    @catch_nb_assignment
+    def save(self, **kwargs: Any) -> None:
+        text = nbformat.writes(self.nb)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with self.run.recorder.writing():
+            try:
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, self.path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        self.last_save_time = self.now()
+
+
 class RecordingEngine(NBClientEngine):
-    """A papermill engine: papermill's own, with a RecordingNotebookClient."""
+    """A papermill engine: papermill's own, with a RecordingNotebookClient and atomic saves."""
+
+    @classmethod
+    def execute_notebook(  # type: ignore[override]
+        cls,
+        nb: Any,
+        kernel_name: str,
+        output_path: str | None = None,
+        progress_bar: bool = True,
+        log_output: bool = False,
+        autosave_cell_every: int = 30,
+        *,
+        run: NotebookRun,
+        **kwargs: Any,
+    ) -> Any:
+        """papermill's Engine.execute_notebook with an AtomicSaveManager (papermill has no hook)."""
+        nb.metadata.papermill["output_path"] = str(run.output_path)
+        nb_man = AtomicSaveManager(
+            nb,
+            run,
+            run.output_path,
+            progress_bar=progress_bar,
+            log_output=log_output,
+            autosave_cell_every=autosave_cell_every,
+        )
+        run.notebook_manager = nb_man
+        nb_man.notebook_start()
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, run=run, **kwargs)
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
 
     @classmethod
     def execute_managed_notebook(  # type: ignore[override]
@@ -187,10 +271,11 @@ def run_notebook(
     import papermill
 
     run = NotebookRun(recorder, stop)
+    run.output_path = jobdir.output_notebook_path.absolute()  # saved from inside the cwd
     try:
         papermill.execute_notebook(
             str(jobdir.input_path(spec)),
-            str(jobdir.output_notebook_path),
+            None,  # the engine saves the output notebook itself, atomically
             parameters=spec.parameters,
             kernel_name=spec.kernel_name,
             cwd=spec.cwd,
@@ -199,6 +284,8 @@ def run_notebook(
             run=run,
         )
     except PapermillExecutionError as e:
+        if run.notebook_manager is not None:
+            run.notebook_manager.save()  # with papermill's note of the error on top
         if stop.requested:
             return "cancelled", None
         error = {

@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import traceback
 from typing import Any
 
-from ..jobdir import JOB_DIR_ENV, JOB_ENV_MARKER, JobDirectory
+from ..jobdir import JOB_DIR_ENV, JOB_ENV_MARKER, DamagedFile, JobDirectory
 from ..processes import kill_job_processes
 from .queue import wait_for_slot
-from .recorder import RunRecorder
+from .recorder import RunRecorder, disk_full_cause
 from .stop import StopRequest
 
 
 def run(job_dir: str) -> int:
     """Run the job in job_dir; 0 if it completed, 1 otherwise."""
     jobdir = JobDirectory(job_dir)
-    spec = jobdir.read_spec()
+    try:
+        spec = jobdir.read_spec()
+    except DamagedFile as e:
+        with contextlib.suppress(OSError):
+            RunRecorder(jobdir).finish("failed", {"message": f"The job could not start: {e}"})
+        return 1
     os.environ[JOB_ENV_MARKER] = spec.id  # inherited by the kernel and everything it starts
     os.environ[JOB_DIR_ENV] = str(jobdir.path.resolve())
     stop = StopRequest(spec.cancel_grace_seconds)
     stop.install()
     stop.watch(jobdir.cancel_request_path)
-    recorder = RunRecorder(jobdir)
-    recorder.set_status("queued")
+    recorder = RunRecorder(jobdir, on_disk_full=stop.request)
     slot = None
     status: str
     error: dict[str, Any] | None = None
     try:
+        recorder.set_status("queued")
         if spec.queue_dir:
             slot = wait_for_slot(
                 spec.queue_dir,
@@ -43,6 +49,8 @@ def run(job_dir: str) -> int:
             recorder.set_status("running")
             status, error = _run_kind(spec.kind, spec, jobdir, recorder, stop)
     except Exception as e:
+        if recorder.disk_full is None:  # one written outside the recorder: the queue's
+            recorder.disk_full = disk_full_cause(e)
         if stop.requested:  # e.g. a kernel stopped while it was still starting
             status = "cancelled"
         else:
@@ -52,7 +60,10 @@ def run(job_dir: str) -> int:
                 "traceback": traceback.format_exc().splitlines(),
             }
     stop.unwatch()
-    if status == "cancelled" and not jobdir.cancel_requested():
+    if recorder.disk_full is not None:
+        # Whatever the work made of it, its output is cut short: that is the reason.
+        status, error = "failed", _disk_full_error(jobdir, recorder.disk_full)
+    elif status == "cancelled" and not jobdir.cancel_requested():
         # Stopped by a signal nobody asked for through jupyter-jobs: a cluster's time
         # limit, a shutdown of the machine. That is a failure, not a cancel.
         name = signal.Signals(stop.signum).name if stop.signum else "a signal"
@@ -61,11 +72,20 @@ def run(job_dir: str) -> int:
         # Nothing of a stopped or failed job may keep running: a notebook's
         # background process, a kernel that ignored the interrupt.
         kill_job_processes(spec.id, exclude=os.getpid())
-    recorder.set_status(status, error)
-    recorder.close()
+    recorder.finish(status, error)
     if slot is not None:
         slot.release()
     return 0 if status == "completed" else 1
+
+
+def _disk_full_error(jobdir: JobDirectory, cause: OSError) -> dict[str, Any]:
+    reason = os.strerror(cause.errno or 0).lower()  # "no space left on device"
+    return {
+        "message": f"The job was stopped: {reason} where its files are ({jobdir.path}). "
+        "Free some space (remove old jobs) and run it again",
+        "ename": "DiskFull",
+        "evalue": cause.strerror or reason,
+    }
 
 
 def _run_kind(kind: str, *args: Any) -> tuple[str, dict[str, Any] | None]:

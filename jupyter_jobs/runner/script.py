@@ -18,6 +18,8 @@ from .recorder import RunRecorder
 from .stop import StopRequest
 
 GATHER_SECONDS = 0.05
+# Gathered text is logged at once past this size: events stay small, however fast a script prints.
+GATHER_BYTES = 64 * 1024
 
 
 def script_arguments(parameters: dict[str, Any]) -> list[str]:
@@ -66,13 +68,15 @@ def run_script(
 def _pump_output(proc: subprocess.Popen[bytes], jobdir: JobDirectory, recorder: RunRecorder) -> str:
     """Copy stdout and stderr to output.txt and the event log until both close.
 
-    Text is gathered for a moment per stream, so that a chatty script gives
-    few events; returns the end of stderr, where a traceback ends.
+    Text is gathered for a moment per stream (and up to GATHER_BYTES), so that a
+    chatty script gives few, small events; returns the end of stderr, where a
+    traceback ends. A full disk raises DiskFull (the recorder stops the script).
     """
     assert proc.stdout is not None and proc.stderr is not None
     selector = selectors.DefaultSelector()
     decoders = {}
     pending: dict[str, list[str]] = {"stdout": [], "stderr": []}
+    gathered = 0
     for name, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
         selector.register(pipe, selectors.EVENT_READ, name)
         decoders[name] = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -81,6 +85,8 @@ def _pump_output(proc: subprocess.Popen[bytes], jobdir: JobDirectory, recorder: 
     with jobdir.output_text_path.open("w", encoding="utf-8") as combined:
 
         def flush() -> None:
+            nonlocal gathered
+            gathered = 0
             for name, chunks in pending.items():
                 if chunks:
                     output = {"output_type": "stream", "name": name, "text": "".join(chunks)}
@@ -97,12 +103,14 @@ def _pump_output(proc: subprocess.Popen[bytes], jobdir: JobDirectory, recorder: 
                 else:
                     text = decoders[name].decode(data)
                 if text:
-                    combined.write(text)
-                    combined.flush()
+                    with recorder.writing():
+                        combined.write(text)
+                        combined.flush()
                     pending[name].append(text)
+                    gathered += len(text)
                     if name == "stderr":
                         stderr_tail = (stderr_tail + text)[-4000:]
-            if time.monotonic() - last_flush >= GATHER_SECONDS:
+            if gathered >= GATHER_BYTES or time.monotonic() - last_flush >= GATHER_SECONDS:
                 flush()
                 last_flush = time.monotonic()
         flush()

@@ -41,7 +41,10 @@ class StopRequest:
 
         Every host sharing the jobs root can write the file; only this one can send
         us a signal. Its appearance is turned into a SIGTERM to our main thread, so
-        that both ways take the one path of a signal.
+        that both ways take the one path of a signal. So is the disappearance of the
+        job directory holding it (deleted by hand): nothing of the job can be recorded
+        any more, readers already call it failed, and a kernel left looping would run
+        for nothing.
         """
         main = threading.main_thread().ident
         assert main is not None
@@ -49,7 +52,7 @@ class StopRequest:
         def look() -> None:
             wait = 0.0
             while not self._unwatched.wait(wait):
-                if request_path.exists():
+                if request_path.exists() or not request_path.parent.is_dir():
                     signal.pthread_kill(main, signal.SIGTERM)
                     return
                 wait = interval
@@ -64,6 +67,10 @@ class StopRequest:
         self._interrupt, self._kill = interrupt, kill
         if self.requested:  # the signal came before there was anything to stop
             self._stop()
+
+    def request(self) -> None:
+        """Stop the work as a SIGTERM would, for a reason of the runner's own (a full disk)."""
+        self._on_signal(signal.SIGTERM, None)
 
     def detach(self) -> None:
         self._interrupt = self._kill = None
