@@ -395,7 +395,8 @@ export class JobLogFollower implements IDisposable {
         if (page.next > this._next && page.events.length === 0) {
           this._next = page.next;
         }
-        if (page.events.length < limit) {
+        // A page is cut by bytes as well as by count: only an empty one is the end.
+        if (page.events.length === 0) {
           break;
         }
       }
