@@ -23,6 +23,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from .backends.base import Backend, BackendState
 from .errors import BackendUnavailable, Conflict, InvalidRequest, JobsError, NotFound
 from .jobdir import ACTIVE_STATES, ALL_STATES, FINAL_STATES, JobDirectory, JobSpec, utc_now
+from .private import ensure_private_root, make_private_dir, private_copy
 from .results import list_results, load_code
 from .store import JobRecord, JobStore
 from .validation import (
@@ -69,12 +70,19 @@ class JobManager:
         # The server only runs files inside its root; the CLI and API run any file of the user's.
         self.confine_to_root = confine_to_root
         self.jobs_root = Path(jobs_root)
-        self.jobs_root.mkdir(parents=True, exist_ok=True)
+        self._logger = log or logging.getLogger("jupyter_jobs")
+        # Refused (UnsafeRoot) if others could write into it; tightened if they could read it.
+        try:
+            tightened = ensure_private_root(self.jobs_root, "jobs root")
+        except OSError:
+            store.close()
+            raise
+        if tightened:
+            self._logger.warning("jupyter-jobs: %s", tightened)
         self.store = store
         self.backends = backends
         self.default_backend = default_backend
         self.kernel_spec_manager = kernel_spec_manager or KernelSpecManager()
-        self._logger = log or logging.getLogger("jupyter_jobs")
         self._listeners: list[Listener] = []
         self._last_poll: dict[str, float] = {}
         self._log_hints: dict[str, tuple[int, int]] = {}
@@ -192,8 +200,8 @@ class JobManager:
         scratch = self.jobs_root / ".incoming" / spec.id
         try:
             jobdir = JobDirectory(scratch)
-            jobdir.input_dir.mkdir(parents=True)
-            shutil.copy2(source, jobdir.input_path(spec))
+            make_private_dir(jobdir.input_dir, parents=True)  # .incoming, scratch, input/
+            private_copy(source, jobdir.input_path(spec))
             jobdir.write_spec(spec)
             scratch.rename(final_dir)
         except OSError as e:
