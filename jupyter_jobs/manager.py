@@ -296,7 +296,7 @@ class JobManager:
         ]
         code = None
         if record.status == "completed" and entries:
-            code = load_code(record.id, [str(e["name"]) for e in entries], record.name)
+            code = load_code(record.id, record.job_dir, entries, record.name)
         if mark_seen and record.status in FINAL_STATES and not record.output_fetched:
             self.store.update(job_id, output_fetched=True)
             record.output_fetched = True
