@@ -181,33 +181,34 @@ def load_code(
     by_format = {
         format: [str(e["name"]) for e in entries if e.get("format") == format] for format in FORMATS
     }
-    folder = str(Path(job_dir) / RESULTS_DIR)
     lines = [f"# Results of job {title}", "import json", "import os"]
     if by_format["pickle"]:
         lines.append("import pickle")
-    lines += ["", f"_folder = {folder!r}", "results = {}"]
+    lines += ["", f"_folder = {_literal(Path(job_dir) / RESULTS_DIR)}", "results = {}"]
     if by_format["json"]:
         lines += [
-            f"for _name in {by_format['json']!r}:",
-            "    with open(os.path.join(_folder, _name + '.json'), encoding='utf-8') as _f:",
+            f"for _name in {_literal(by_format['json'])}:",
+            '    with open(os.path.join(_folder, _name + ".json"), encoding="utf-8") as _f:',
             "        results[_name] = json.load(_f)",
         ]
     if by_format["pickle"]:
         lines += [
             "",
+            "",
             f"# These need pickle (they are not plain data): {', '.join(by_format['pickle'])}",
             "# Unpickling runs code its writer chose, so each is loaded only from a file (and",
             "# folder) that is yours and that nobody else can write.",
             *_TRUSTED_OPEN_CODE,
-            f"for _name in {by_format['pickle']!r}:",
-            "    with _open_trusted(os.path.join(_folder, _name + '.pickle')) as _f:",
+            "",
+            "",
+            f"for _name in {_literal(by_format['pickle'])}:",
+            '    with _open_trusted(os.path.join(_folder, _name + ".pickle")) as _f:',
             "        results[_name] = pickle.load(_f)",
-            "del _open_trusted",
         ]
-    lines.append("del _folder" + (", _name, _f" if entries else ""))
+    lines.append("del " + ("_open_trusted, " if by_format["pickle"] else "") + "_folder, _name, _f")
     for name in by_format["json"] + by_format["pickle"]:
         if name.isidentifier() and not _is_keyword(name) and name != "results":
-            lines.append(f"{name} = results[{name!r}]")
+            lines.append(f"{name} = results[{_literal(name)}]")
     return "\n".join(lines) + "\n"
 
 
@@ -215,17 +216,27 @@ def load_code(
 _TRUSTED_OPEN_CODE = (
     "def _open_trusted(path):",
     "    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)",
-    "    for what, info in (('folder', os.stat(os.path.dirname(path))), ('file', os.fstat(fd))):",
+    "    folder = os.stat(os.path.dirname(path))",
+    '    for what, info in (("folder", folder), ("file", os.fstat(fd))):',
     "        if info.st_uid != os.geteuid() or info.st_mode & 0o022:",
     "            os.close(fd)",
     "            raise PermissionError(",
-    "                f'Refusing to unpickle {path}: its {what} belongs to uid {info.st_uid} '",
-    "                f'(you are uid {os.geteuid()}) with mode {info.st_mode & 0o7777:04o}; '",
-    "                'it must be yours and not writable by group or others'",
+    '                f"Refusing to unpickle {path}: its {what} belongs to uid {info.st_uid} "',
+    '                f"(you are uid {os.geteuid()}) with mode {info.st_mode & 0o7777:04o}; "',
+    '                "it must be yours and not writable by group or others"',
     "            )",
-    "    return os.fdopen(fd, 'rb')",
-    "",
+    '    return os.fdopen(fd, "rb")',
 )
+
+
+def _literal(value: str | os.PathLike[str] | list[str]) -> str:
+    """A Python literal of a string or a list of strings, double-quoted as formatters like."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    try:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8").decode("utf-8")
+    except UnicodeEncodeError:  # a path with bytes that are not UTF-8
+        return repr(value)
 
 
 # -- helpers ----------------------------------------------------------------------------

@@ -148,7 +148,8 @@ async def test_every_file_of_real_jobs_is_private_and_hidden_from_other_users(
     await jobs.wait_for(cancelled["id"], "running")
     await jobs.request("POST", "jobs", cancelled["id"], "cancel")
     for job in (notebook, script, on_slurm):
-        assert (await jobs.wait_for(job["id"]))["status"] == "completed", job
+        finished = await jobs.wait_for(job["id"])
+        assert finished["status"] == "completed", finished
     assert (await jobs.wait_for(cancelled["id"]))["status"] == "cancelled"
     assert from_code.wait(timeout=120).status == "completed"
     assert from_code.result() == {"greeting": "hi"}

@@ -161,8 +161,8 @@ def test_load_code_assigns_identifiers_and_keeps_the_rest_in_the_dict() -> None:
     names = ["accuracy", "model.v2", "class", "results"]
     entries = [{"name": name, "format": "json"} for name in names]
     code = load_code("abc123", "/jobs/abc123", entries, "train")
-    assert "_folder = '/jobs/abc123/results'" in code
-    assert "accuracy = results['accuracy']" in code
+    assert '_folder = "/jobs/abc123/results"' in code
+    assert 'accuracy = results["accuracy"]' in code
     assert "model.v2 =" not in code and "class =" not in code
     assert "results = results" not in code
     compile(code, "<load_code>", "exec")
@@ -284,4 +284,4 @@ async def test_a_script_job_records_results_too(jobs: Any, root: Path) -> None:
     assert job["status"] == "completed", job
     answer = await jobs.request("GET", "jobs", job["id"], "results")
     assert [(r["name"], r["format"]) for r in answer["results"]] == [("squares", "json")]
-    assert "squares = results['squares']" in answer["load_code"]
+    assert 'squares = results["squares"]' in answer["load_code"]
