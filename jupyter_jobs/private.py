@@ -34,6 +34,7 @@ __all__ = [
     "UnsafeFile",
     "UnsafeRoot",
     "check_owned_private",
+    "create_private",
     "ensure_private_root",
     "make_private_dir",
     "open_private",
@@ -93,6 +94,12 @@ def open_private(
     except BaseException:
         os.close(fd)
         raise
+
+
+def create_private(path: str | os.PathLike[str]) -> None:
+    """Create an empty file 0600 if absent; an existing one keeps its content and times."""
+    with open_private(path, "ab"):
+        pass
 
 
 def touch_private(path: str | os.PathLike[str]) -> None:

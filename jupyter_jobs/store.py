@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import JobsError
-from .private import ensure_private_root, touch_private
+from .private import create_private, ensure_private_root
 
 # The store of the first release, which recorded no version: version 0. A new store
 # is made by creating it, then migrating it like any old one, so both take one path.
@@ -123,7 +123,7 @@ class JobStore:
         # SQLite gives the -wal and -shm files the database's mode: 0600 from the start.
         for name in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
             if name == path or name.exists():
-                touch_private(name)
+                create_private(name)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
             str(path), timeout=30, check_same_thread=False, isolation_level=None

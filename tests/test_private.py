@@ -430,3 +430,18 @@ def _status(port: int, path: str = "/api/status") -> int:
     except (urllib.error.URLError, ConnectionError):
         time.sleep(0.2)
         return 0
+
+
+def test_a_jobs_root_of_another_user_is_refused_even_if_private(
+    other_user: str, code_store: dict[str, Any], shared: Path
+) -> None:
+    # Given a jobs root that is 0700 but the other user's: its owner could read and change it
+    jobs_root = shared / "jobs-root"
+    jobs_root.mkdir(mode=0o700)
+    shutil.chown(jobs_root, user=OTHER)
+    # Then the API refuses it, naming the owner
+    api.configure(config=code_store)
+    with pytest.raises(
+        UnsafeRoot, match=rf"The jobs root {jobs_root} belongs to uid \d+ \({OTHER}\)"
+    ):
+        api.jobs()
