@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .configuration import DB_PATH_ENV, JOBS_ROOT_ENV
 from .errors import Conflict, InvalidRequest, JobsError, NotFound
 from .jobdir import ACTIVE_STATES, ALL_STATES, FINAL_STATES
+from .private import write_private_atomically
 from .results import load_results
 
 if TYPE_CHECKING:
@@ -474,12 +475,8 @@ def _remember_last_job(job_id: str) -> None:
     path = _settings.last_job_path
     if path is None:
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(job_id + "\n")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # the job runs all the same; only last_job() misses it
+    with contextlib.suppress(OSError):  # the job runs all the same; only last_job() misses it
+        write_private_atomically(path, job_id + "\n")
 
 
 def _job_list(jobs: list[Job]) -> str:

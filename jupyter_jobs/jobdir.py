@@ -13,6 +13,7 @@ One directory per job, under a jobs root that a cluster's nodes can see::
     .disk-reserve      room the runner keeps, while it runs, to record its end on a full disk
 
 The runner writes; everyone else only reads (but for cancel-requested).
+Every file is the owner's alone (0600, directories 0700): see jupyter_jobs.private.
 This module imports nothing heavy: the runner starts with it.
 """
 
@@ -26,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from .private import open_private, touch_private, write_private_atomically
 
 ACTIVE_STATES = ("queued", "running", "cancelling")
 FINAL_STATES = ("completed", "failed", "cancelled")
@@ -79,9 +82,7 @@ class JobSpec:
 
 
 def _write_json_atomically(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
+    write_private_atomically(path, json.dumps(data))
 
 
 class JobDirectory:
@@ -170,7 +171,7 @@ class JobDirectory:
         return None
 
     def request_cancel(self) -> None:
-        self.cancel_request_path.touch()
+        touch_private(self.cancel_request_path)
 
     def cancel_requested(self) -> bool:
         return self.cancel_request_path.exists()
@@ -269,7 +270,7 @@ class EventLog:
     def __init__(self, jobdir: JobDirectory):
         self._lock = threading.Lock()
         self._seq = _count_lines(jobdir.events_path)
-        self._file = jobdir.events_path.open("a", encoding="utf-8")
+        self._file = open_private(jobdir.events_path, "a")
 
     def append(self, type: str, **fields: Any) -> int:
         with self._lock:

@@ -33,6 +33,7 @@ from .jobdir import (
     JobSpec,
     utc_now,
 )
+from .private import ensure_private_root, make_private_dir, private_copy
 from .results import list_results, load_code
 from .store import JobRecord, JobStore
 from .validation import (
@@ -83,12 +84,19 @@ class JobManager:
         # The server only runs files inside its root; the CLI and API run any file of the user's.
         self.confine_to_root = confine_to_root
         self.jobs_root = Path(jobs_root)
-        self.jobs_root.mkdir(parents=True, exist_ok=True)
+        self._logger = log or logging.getLogger("jupyter_jobs")
+        # Refused (UnsafeRoot) if others could write into it; tightened if they could read it.
+        try:
+            tightened = ensure_private_root(self.jobs_root, "jobs root")
+        except OSError:
+            store.close()
+            raise
+        if tightened:
+            self._logger.warning("jupyter-jobs: %s", tightened)
         self.store = store
         self.backends = backends
         self.default_backend = default_backend
         self.kernel_spec_manager = kernel_spec_manager or KernelSpecManager()
-        self._logger = log or logging.getLogger("jupyter_jobs")
         self._listeners: list[Listener] = []
         self._last_poll: dict[str, float] = {}
         self._log_hints: dict[str, tuple[int, int]] = {}
@@ -210,8 +218,8 @@ class JobManager:
         scratch = self.jobs_root / ".incoming" / spec.id
         try:
             jobdir = JobDirectory(scratch)
-            jobdir.input_dir.mkdir(parents=True)
-            shutil.copy2(source, jobdir.input_path(spec))
+            make_private_dir(jobdir.input_dir, parents=True)  # .incoming, scratch, input/
+            private_copy(source, jobdir.input_path(spec))
             jobdir.write_spec(spec)
             scratch.rename(final_dir)
         except OSError as e:
@@ -323,7 +331,7 @@ class JobManager:
         ]
         code = None
         if record.status == "completed" and entries:
-            code = load_code(record.id, [str(e["name"]) for e in entries], record.name)
+            code = load_code(record.id, record.job_dir, entries, record.name)
         if mark_seen and record.status in FINAL_STATES and not record.output_fetched:
             self.store.update(job_id, output_fetched=True)
             record.output_fetched = True

@@ -13,7 +13,9 @@ Each value may take at most 100 MB once serialized (JUPYTER_JOBS_RECORD_MAX_BYTE
 Recording a name again replaces its value. The files are written whole or not at
 all, so a reader never sees half a value.
 
-Loading unpickles what the job wrote: only load results of jobs you trust (your own).
+The files are the owner's alone (0600 in a 0700 folder). Loading unpickles what
+the job wrote, so a pickle is loaded only from a file, in a folder, that belongs
+to the current user and that nobody else can write (UnsafeFile otherwise).
 This module imports nothing heavy: code inside jobs imports it.
 """
 
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .jobdir import JOB_DIR_ENV, utc_now
+from .private import make_private_dir, open_private, open_trusted, write_private_atomically
 
 RESULTS_DIR = "results"
 INDEX_NAME = "index.json"
@@ -102,12 +105,11 @@ def record(
             stacklevel=2,
         )
         return
-    folder = Path(job_dir) / RESULTS_DIR
-    folder.mkdir(exist_ok=True)
+    folder = make_private_dir(Path(job_dir) / RESULTS_DIR)
     target = folder / f"{name}.{chosen}"
     tmp = folder / f".{name}.{chosen}.{os.getpid()}.tmp"
     try:
-        with tmp.open("wb") as f:
+        with open_private(tmp, "wb") as f:
             size = _serialize(value, chosen, limit, f, name)
             f.flush()
             os.fsync(f.fileno())
@@ -153,9 +155,12 @@ def list_results(job_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
 def load_results(
     job_dir: str | os.PathLike[str], formats: tuple[str, ...] = FORMATS
 ) -> dict[str, Any]:
-    """The values a job recorded, by name (pickled ones are unpickled: trust the job).
+    """The values a job recorded, by name.
 
-    `formats=("json",)` loads the plain data only, which needs no library of the job's.
+    Pickled values are unpickled only from files of the current user's that nobody
+    else can write, in a folder likewise: UnsafeFile (a PermissionError) says which
+    file is refused and why. `formats=("json",)` loads the plain data only, which
+    needs no library of the job's and no trust.
     """
     folder = Path(job_dir) / RESULTS_DIR
     values: dict[str, Any] = {}
@@ -163,28 +168,89 @@ def load_results(
         if entry["format"] not in formats:
             continue
         path = folder / f"{entry['name']}.{entry['format']}"
-        with path.open("rb") as f:
-            values[entry["name"]] = json.load(f) if entry["format"] == "json" else pickle.load(f)
+        if entry["format"] == "json":
+            with path.open("rb") as f:
+                values[entry["name"]] = json.load(f)
+        else:
+            with open_trusted(path) as f:
+                values[entry["name"]] = pickle.load(f)
     return values
 
 
-def load_code(job_id: str, names: list[str], job_name: str | None = None) -> str:
+def load_code(
+    job_id: str,
+    job_dir: str | os.PathLike[str],
+    entries: list[dict[str, Any]],
+    job_name: str | None = None,
+) -> str:
     """Python that loads a job's results into a session: `results`, and a variable per name.
 
-    It goes through the job store (`jupyter_jobs.get`), as any code of the user's
-    would; names that are not Python identifiers stay in the `results` dict only.
+    It reads the files itself, with nothing but the standard library, so that the
+    user sees what runs (and a kernel without jupyter_jobs can run it): JSON values
+    with json alone; pickle is imported only for values that need it, each checked
+    first as load_results does. Names that are not Python identifiers stay in the
+    `results` dict only.
     """
     title = f"{job_name!r} ({job_id})" if job_name else job_id
-    lines = [
-        f"# Results of job {title}",
-        "import jupyter_jobs",
-        "",
-        f"results = jupyter_jobs.get({job_id!r}).result()",
-    ]
-    for name in names:
+    by_format = {
+        format: [str(e["name"]) for e in entries if e.get("format") == format] for format in FORMATS
+    }
+    lines = [f"# Results of job {title}", "import json", "import os"]
+    if by_format["pickle"]:
+        lines.append("import pickle")
+    lines += ["", f"_folder = {_literal(Path(job_dir) / RESULTS_DIR)}", "results = {}"]
+    if by_format["json"]:
+        lines += [
+            f"for _name in {_literal(by_format['json'])}:",
+            '    with open(os.path.join(_folder, _name + ".json"), encoding="utf-8") as _f:',
+            "        results[_name] = json.load(_f)",
+        ]
+    if by_format["pickle"]:
+        lines += [
+            "",
+            "",
+            f"# These need pickle (they are not plain data): {', '.join(by_format['pickle'])}",
+            "# Unpickling runs code its writer chose, so each is loaded only from a file (and",
+            "# folder) that is yours and that nobody else can write.",
+            *_TRUSTED_OPEN_CODE,
+            "",
+            "",
+            f"for _name in {_literal(by_format['pickle'])}:",
+            '    with _open_trusted(os.path.join(_folder, _name + ".pickle")) as _f:',
+            "        results[_name] = pickle.load(_f)",
+        ]
+    lines.append("del " + ("_open_trusted, " if by_format["pickle"] else "") + "_folder, _name, _f")
+    for name in by_format["json"] + by_format["pickle"]:
         if name.isidentifier() and not _is_keyword(name) and name != "results":
-            lines.append(f"{name} = results[{name!r}]")
+            lines.append(f"{name} = results[{_literal(name)}]")
     return "\n".join(lines) + "\n"
+
+
+# What jupyter_jobs.private.open_trusted does, in code the user can read and run anywhere.
+_TRUSTED_OPEN_CODE = (
+    "def _open_trusted(path):",
+    "    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)",
+    "    folder = os.stat(os.path.dirname(path))",
+    '    for what, info in (("folder", folder), ("file", os.fstat(fd))):',
+    "        if info.st_uid != os.geteuid() or info.st_mode & 0o022:",
+    "            os.close(fd)",
+    "            raise PermissionError(",
+    '                f"Refusing to unpickle {path}: its {what} belongs to uid {info.st_uid} "',
+    '                f"(you are uid {os.geteuid()}) with mode {info.st_mode & 0o7777:04o}; "',
+    '                "it must be yours and not writable by group or others"',
+    "            )",
+    '    return os.fdopen(fd, "rb")',
+)
+
+
+def _literal(value: str | os.PathLike[str] | list[str]) -> str:
+    """A Python literal of a string or a list of strings, double-quoted as formatters like."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    try:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8").decode("utf-8")
+    except UnicodeEncodeError:  # a path with bytes that are not UTF-8
+        return repr(value)
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -354,9 +420,7 @@ def _is_count(value: Any) -> bool:
 
 
 def _write_index(folder: Path, entries: list[dict[str, Any]]) -> None:
-    tmp = folder / f".{INDEX_NAME}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"results": entries}, indent=1))
-    os.replace(tmp, folder / INDEX_NAME)
+    write_private_atomically(folder / INDEX_NAME, json.dumps({"results": entries}, indent=1))
 
 
 @contextlib.contextmanager
@@ -364,7 +428,7 @@ def _locked(folder: Path) -> Iterator[None]:
     """One writer of the index at a time, across threads and processes of the job."""
     import fcntl
 
-    with (folder / ".lock").open("a") as lock:
+    with open_private(folder / ".lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

@@ -2,6 +2,10 @@
 
 The job directories hold the truth about runs; this holds what is needed to
 find jobs fast. WAL mode lets the server, the CLI and notebooks read and write at once.
+
+The database records its schema version (PRAGMA user_version) and is migrated,
+in one transaction, when a newer release opens it; a store from a release newer
+than this one is refused and left as it is. Its files are the owner's alone (0600).
 """
 
 from __future__ import annotations
@@ -9,11 +13,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
+from .errors import JobsError
+from .private import create_private, ensure_private_root
+
+# The store of the first release, which recorded no version: version 0. A new store
+# is made by creating it, then migrating it like any old one, so both take one path.
+SCHEMA_V0 = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -38,6 +48,23 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
 """
+
+
+def _v0_to_v1(db: sqlite3.Connection) -> None:
+    """Version 1: the version is recorded; jobs are found by backend without a scan."""
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_backend ON jobs (backend)")
+
+
+# MIGRATIONS[n] brings a store of version n to version n + 1. Each runs in the one
+# transaction of the whole upgrade: a store is migrated fully or not at all. To change
+# the store, append a step here (a new column needs a JobRecord field with a default).
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreTooNew(JobsError):
+    """The job store was written by a newer jupyter-jobs: it is left as it is."""
+
 
 _JSON_FIELDS = ("parameters", "resources", "error")
 
@@ -89,15 +116,62 @@ class JobStore:
     """Jobs in an SQLite database file; safe to share between threads and processes."""
 
     def __init__(self, db_path: str | Path):
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(db_path)
+        # Refused (UnsafeRoot) if others can write the directory: they could plant the
+        # database or its -wal file. Not tightened: it may be a home directory.
+        ensure_private_root(path.parent, "job store's directory", tighten=False)
+        # SQLite gives the -wal and -shm files the database's mode: 0600 from the start.
+        for name in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
+            if name == path or name.exists():
+                create_private(name)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
-            str(db_path), timeout=30, check_same_thread=False, isolation_level=None
+            str(path), timeout=30, check_same_thread=False, isolation_level=None
         )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._check_version(path)  # before WAL mode: a newer store stays untouched
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate(path)
+        except BaseException:
+            self._db.close()
+            raise
+
+    @property
+    def version(self) -> int:
+        """The schema version of the database file."""
+        with self._lock:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _check_version(self, path: Path) -> int:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreTooNew(
+                f"The job store {path} has version {version}, from a newer jupyter-jobs; "
+                f"this one knows versions up to {SCHEMA_VERSION}. Upgrade jupyter-jobs, or "
+                f"point JobsConfig.db_path at another file. The store was left as it was."
+            )
+        return version
+
+    def _migrate(self, path: Path) -> None:
+        """Bring the store to SCHEMA_VERSION in one transaction (other processes wait)."""
+        if self._check_version(path) == SCHEMA_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._check_version(path)  # another process may have migrated it
+            if version == 0:
+                # A new store; an old one has these. (Not executescript: it would commit.)
+                for statement in SCHEMA_V0.split(";"):
+                    self._db.execute(statement)
+            for step in MIGRATIONS[version:]:
+                step(self._db)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         with self._lock:

@@ -158,9 +158,11 @@ def test_outside_a_job_the_value_is_checked_not_kept(
 
 
 def test_load_code_assigns_identifiers_and_keeps_the_rest_in_the_dict() -> None:
-    code = load_code("abc123", ["accuracy", "model.v2", "class", "results"], "train")
-    assert "results = jupyter_jobs.get('abc123').result()" in code
-    assert "accuracy = results['accuracy']" in code
+    names = ["accuracy", "model.v2", "class", "results"]
+    entries = [{"name": name, "format": "json"} for name in names]
+    code = load_code("abc123", "/jobs/abc123", entries, "train")
+    assert '_folder = "/jobs/abc123/results"' in code
+    assert 'accuracy = results["accuracy"]' in code
     assert "model.v2 =" not in code and "class =" not in code
     assert "results = results" not in code
     compile(code, "<load_code>", "exec")
@@ -282,4 +284,4 @@ async def test_a_script_job_records_results_too(jobs: Any, root: Path) -> None:
     assert job["status"] == "completed", job
     answer = await jobs.request("GET", "jobs", job["id"], "results")
     assert [(r["name"], r["format"]) for r in answer["results"]] == [("squares", "json")]
-    assert "squares = results['squares']" in answer["load_code"]
+    assert 'squares = results["squares"]' in answer["load_code"]

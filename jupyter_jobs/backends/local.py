@@ -15,6 +15,7 @@ from typing import Any
 from traitlets import Bool, Float, Integer
 
 from ..jobdir import JobDirectory, JobSpec
+from ..private import open_private
 from ..processes import kill_job_processes, process_alive, runner_environment
 from ..runner.queue import START_TIMEOUT_SECONDS, enqueue
 from ..store import JobRecord
@@ -87,7 +88,7 @@ class LocalBackend(Backend):
         return str(pid)
 
     def _spawn_cold(self, jobdir: JobDirectory, job_id: str) -> int:
-        with open(jobdir.runner_log_path, "ab") as log:
+        with open_private(jobdir.runner_log_path, "ab") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "jupyter_jobs.runner", str(jobdir.path)],
                 env=runner_environment(job_id),

@@ -16,6 +16,7 @@ first final state seen is kept in the job directory (`slurm-state.json`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -32,6 +33,7 @@ from traitlets import Float, List, Unicode
 
 from ..errors import BackendUnavailable, InvalidRequest
 from ..jobdir import JobDirectory, JobSpec, utc_now
+from ..private import SCRIPT_MODE, open_private, touch_private, write_private_atomically
 from ..processes import runner_environment
 from ..store import JobRecord
 from .base import Backend, BackendState, ResourceOption
@@ -399,8 +401,12 @@ class SlurmBackend(Backend):
     def submit(self, job: JobRecord, jobdir: JobDirectory) -> str:
         spec = jobdir.read_spec()
         script = jobdir.path / SCRIPT_NAME
-        script.write_text(self.batch_script(jobdir))
-        script.chmod(0o755)
+        with open_private(script, "w") as f:
+            f.write(self.batch_script(jobdir))
+        script.chmod(SCRIPT_MODE)
+        # slurmstepd opens existing output files without changing their mode: they stay 0600.
+        for name in (STDOUT_NAME, STDERR_NAME):
+            touch_private(jobdir.path / name)
         result = self._run(
             "sbatch",
             *self.sbatch_args(job, jobdir, spec),
@@ -565,12 +571,8 @@ def record_state(jobdir: JobDirectory, slurm_job: SlurmJob, state: BackendState)
         "reason": state.reason,
         "error": state.error,
     }
-    tmp = path.with_name(f".{STATE_NAME}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(data))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a removed job directory: nothing to keep
+    with contextlib.suppress(OSError):  # a removed job directory: nothing to keep
+        write_private_atomically(path, json.dumps(data))
 
 
 def read_recorded_state(jobdir: JobDirectory) -> BackendState | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from papermill.exceptions import PapermillExecutionError
 from traitlets import Any as AnyTrait
 
 from ..jobdir import JobDirectory, JobSpec, output_placeholder
+from ..private import write_private_atomically
 from ..processes import signal_group
 from .recorder import RunRecorder
 from .stop import StopRequest
@@ -192,13 +192,8 @@ class AtomicSaveManager(NotebookExecutionManager):
     @catch_nb_assignment
     def save(self, **kwargs: Any) -> None:
         text = nbformat.writes(self.nb)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         with self.run.recorder.writing():
-            try:
-                tmp.write_text(text, encoding="utf-8")
-                os.replace(tmp, self.path)
-            finally:
-                tmp.unlink(missing_ok=True)
+            write_private_atomically(self.path, text)  # readers never see half a notebook
         self.last_save_time = self.now()
 
 

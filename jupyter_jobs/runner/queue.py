@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..private import make_private_dir, touch_private
 from ..processes import process_alive, process_start_time
 
 POLL_SECONDS = 0.05
@@ -29,10 +30,9 @@ START_TIMEOUT_SECONDS = 60
 
 def enqueue(queue_dir: str, position: int, job_id: str) -> Path:
     """Take the job's place in the queue (the backend does this at submit)."""
-    waiting = Path(queue_dir) / "waiting"
-    waiting.mkdir(parents=True, exist_ok=True)
+    waiting = make_private_dir(Path(queue_dir) / "waiting", parents=True)
     entry = waiting / f"{position:020d}-{job_id}"
-    entry.touch()
+    touch_private(entry)
     return entry
 
 

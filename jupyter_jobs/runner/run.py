@@ -8,7 +8,8 @@ import signal
 import traceback
 from typing import Any
 
-from ..jobdir import JOB_DIR_ENV, JOB_ENV_MARKER, DamagedFile, JobDirectory
+from ..jobdir import JOB_DIR_ENV, JOB_ENV_MARKER, DamagedFile, JobDirectory, JobSpec
+from ..private import private_copy, tighten_file, touch_private
 from ..processes import kill_job_processes
 from .queue import wait_for_slot
 from .recorder import RunRecorder, disk_full_cause
@@ -47,6 +48,7 @@ def run(job_dir: str) -> int:
             status = "cancelled"
         else:
             recorder.set_status("running")
+            _create_output(spec, jobdir)
             status, error = _run_kind(spec.kind, spec, jobdir, recorder, stop)
     except Exception as e:
         if recorder.disk_full is None:  # one written outside the recorder: the queue's
@@ -72,6 +74,7 @@ def run(job_dir: str) -> int:
         # Nothing of a stopped or failed job may keep running: a notebook's
         # background process, a kernel that ignored the interrupt.
         kill_job_processes(spec.id, exclude=os.getpid())
+    tighten_file(jobdir.output_path(spec.kind))  # whoever wrote it last: the owner's alone
     recorder.finish(status, error)
     if slot is not None:
         slot.release()
@@ -86,6 +89,16 @@ def _disk_full_error(jobdir: JobDirectory, cause: OSError) -> dict[str, Any]:
         "ename": "DiskFull",
         "evalue": cause.strerror or reason,
     }
+
+
+def _create_output(spec: JobSpec, jobdir: JobDirectory) -> None:
+    """Create the output file 0600 before papermill or the script writes it (they keep
+    the mode of a file they write over). A notebook's starts as the input: valid JSON."""
+    output = jobdir.output_path(spec.kind)
+    if spec.kind == "notebook":
+        private_copy(jobdir.input_path(spec), output, keep_times=False)
+    else:
+        touch_private(output)
 
 
 def _run_kind(kind: str, *args: Any) -> tuple[str, dict[str, Any] | None]:

@@ -49,8 +49,9 @@ def _run_forked(job_dir: str) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         log = os.open(
-            JobDirectory(job_dir).runner_log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644
+            JobDirectory(job_dir).runner_log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
         )
+        os.fchmod(log, 0o600)
         os.dup2(log, 1)
         os.dup2(log, 2)
         from .run import run
