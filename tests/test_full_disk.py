@@ -30,7 +30,9 @@ def small_disk_server(tmp_path: Path) -> Iterator[ServerProcess]:
     """A server whose jobs root is a 25 MB filesystem."""
     jobs_root = tmp_path / "state" / "jobs-root"
     jobs_root.mkdir(parents=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=25m", "tmpfs", str(jobs_root)], check=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=25m,mode=0700", "tmpfs", str(jobs_root)], check=True
+    )
     root = tmp_path / "root"
     root.mkdir()
     server = ServerProcess(root, tmp_path / "state", {"LocalBackend": {"cancel_grace_seconds": 2}})
