@@ -223,6 +223,11 @@ async def test_a_job_waiting_in_the_queue_shows_why_and_can_be_cancelled(jobs, r
         check=True,
     ).stdout.strip()
     try:
+        # (It may have to wait for the jobs of an earlier test to leave the nodes.)
+        deadline = time.monotonic() + 60
+        while slurm_job(blocker)["job_state"] != "RUNNING":
+            assert time.monotonic() < deadline, slurm_job(blocker)
+            await asyncio.sleep(0.2)
         write_notebook(root / "waits.ipynb", "print('ran')")
         # When a job is submitted
         job = await jobs.submit("waits.ipynb")
