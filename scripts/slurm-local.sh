@@ -112,7 +112,7 @@ slurmd_pid() {   # slurmd_pid <node>  -> prints pid, status 0 if running
     local node=$1 pid cmd
     for pid in $(cat "$(slurmd_pidfile "$node")" 2>/dev/null || true) $(pgrep -x slurmd || true); do
         is_alive "$pid" slurmd || continue
-        cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+        cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
         if [[ " $cmd" == *" -N $node "* ]] ||
            { [[ " $cmd" != *" -N "* ]] && [[ $node == localhost ]]; }; then
             echo "$pid"
