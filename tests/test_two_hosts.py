@@ -15,6 +15,7 @@ import shutil
 import socket
 import urllib.error
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +77,8 @@ def hosts(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
             launcher=host_command("login2", network),
             address=network.address,
         )
-        login1.start()
-        login2.start()
+        with ThreadPoolExecutor() as pool:  # both start at once: a server takes seconds
+            list(pool.map(ServerProcess.start, (login1, login2)))
         yield login1, login2
     finally:
         for server in (login1, login2):
