@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need and run every suite: lint and type checks,
 # the frontend's unit tests, pytest against real kernels, papermill and a real
-# single-node SLURM cluster, and the browser tests in Debian's chromium.
+# two-node SLURM cluster, and the browser tests in Debian's chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,8 +18,8 @@ if ! command -v chromium >/dev/null; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-step "A single-node SLURM cluster on localhost, for the cluster tests"
-bash scripts/slurm-local.sh up
+step "A two-node SLURM cluster on this machine (node2 in namespaces of its own), for the cluster tests"
+bash scripts/slurm-local.sh up --nodes 2
 
 step "The package with its test dependencies (this builds the frontend)"
 python -m pip install -q -e ".[test]"

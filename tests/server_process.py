@@ -24,10 +24,23 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`jupyter server` on a free port with its own config, root and job store."""
+    """`jupyter server` on a free port with its own config, root and job store.
 
-    def __init__(self, root: Path, state: Path, extra_config: dict[str, Any] | None = None):
+    `launcher` prefixes its command line (e.g. `hosts.host_command()`: another host), and
+    `address` is where it listens and is reached (default: this machine's loopback).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        state: Path,
+        extra_config: dict[str, Any] | None = None,
+        launcher: list[str] | None = None,
+        address: str = "127.0.0.1",
+    ):
         self.root = root
+        self.launcher = launcher or []
+        self.address = address
         self.config_dir = state / "config"
         self.config_dir.mkdir(parents=True, exist_ok=True)
         config = {
@@ -37,6 +50,7 @@ class ServerProcess:
                 "allow_root": True,
                 "open_browser": False,
                 "root_dir": str(root),
+                **({"ip": address} if address != "127.0.0.1" else {}),
             },
             "JobsConfig": {
                 "jobs_root": str(state / "jobs-root"),
@@ -54,7 +68,7 @@ class ServerProcess:
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(self.config_dir))
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "jupyter_server", f"--port={self.port}"],
+                [*self.launcher, sys.executable, "-m", "jupyter_server", f"--port={self.port}"],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -81,7 +95,7 @@ class ServerProcess:
         return self.proc.wait(timeout=timeout)
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
-        url = f"http://127.0.0.1:{self.port}/jupyter-jobs/{path}"
+        url = f"http://{self.address}:{self.port}/jupyter-jobs/{path}"
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Authorization", f"token {TOKEN}")

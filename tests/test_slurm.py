@@ -1,4 +1,8 @@
-"""The SLURM backend against the real single-node cluster of scripts/slurm-local.sh.
+"""The SLURM backend against the real cluster of scripts/slurm-local.sh (`up --nodes 2`).
+
+node1 is this machine; node2 is a second "host" in network and UTS namespaces of its
+own, seeing the same files, as a compute node on a shared filesystem does. Jobs land on
+either; TestOnNode2 pins them to node2.
 
 Every job here is a real batch job: sbatch, squeue --json, scancel, slurmstepd,
 a real kernel and papermill. The jobs root has quotes, `$(...)`, backquotes, a
@@ -80,6 +84,12 @@ def slurm_job(backend_id: str) -> dict[str, Any] | None:
     """The job as `squeue --json` lists it (None once SLURM forgot it)."""
     data = json.loads(subprocess.run(["squeue", "--json"], capture_output=True).stdout)
     return next((j for j in data["jobs"] if str(j["job_id"]) == backend_id), None)
+
+
+def node_names() -> set[str]:
+    """The nodes of the default partition."""
+    out = subprocess.run(["sinfo", "-h", "-N", "-o", "%N"], capture_output=True, text=True)
+    return set(out.stdout.split())
 
 
 def job_dir(job: dict[str, Any]) -> Path:
@@ -197,13 +207,13 @@ async def test_cancel_stops_every_process_and_keeps_the_partial_output(jobs, roo
 
 
 async def test_a_job_waiting_in_the_queue_shows_why_and_can_be_cancelled(jobs, root):
-    # Given a cluster whose CPUs are all taken by another user's job
-    cpus = subprocess.run(["sinfo", "-h", "-o", "%c"], capture_output=True, text=True).stdout
+    # Given a cluster whose CPUs are all taken by another user's job, on every node
     blocker = subprocess.run(
         [
             "sbatch",
             "--parsable",
-            f"--cpus-per-task={int(cpus.split()[0])}",
+            f"--nodes={len(node_names())}",
+            "--exclusive",
             "--job-name=blocker",
             "--output=/dev/null",
             "--wrap=sleep 120",
@@ -213,6 +223,11 @@ async def test_a_job_waiting_in_the_queue_shows_why_and_can_be_cancelled(jobs, r
         check=True,
     ).stdout.strip()
     try:
+        # (It may have to wait for the jobs of an earlier test to leave the nodes.)
+        deadline = time.monotonic() + 60
+        while slurm_job(blocker)["job_state"] != "RUNNING":
+            assert time.monotonic() < deadline, slurm_job(blocker)
+            await asyncio.sleep(0.2)
         write_notebook(root / "waits.ipynb", "print('ran')")
         # When a job is submitted
         job = await jobs.submit("waits.ipynb")
@@ -465,3 +480,78 @@ def test_slurm_jobs_are_followed_across_a_server_restart(tmp_path: Path):
         server.kill()
         for job in submitted:
             subprocess.run(["scancel", job["backend_id"]], check=False)
+
+
+class TestOnNode2:
+    """Jobs pinned to node2, the other host (`--nodelist` set by configuration, as an
+    administrator would): what a user sees is the same as on node1."""
+
+    @pytest.fixture(autouse=True)
+    def node2(self) -> None:
+        if "node2" not in node_names():
+            pytest.fail(
+                f"The cluster has no node2 (nodes: {sorted(node_names())}): run "
+                "`bash scripts/slurm-local.sh up --nodes 2` first.",
+                pytrace=False,
+            )
+
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config: dict[str, Any]) -> dict[str, Any]:
+        config = copy.deepcopy(jp_server_config)
+        config["SlurmBackend"]["extra_sbatch_args"] = ["--nodelist=node2"]
+        return config
+
+    async def test_live_output_completion_cancel_and_failures(self, jobs, root):
+        # Given four notebooks: one waiting for a gate, two running until cancelled, one failing
+        write_notebook(
+            root / "gated.ipynb",
+            "import socket\nprint('first line on', socket.gethostname(), flush=True)",
+            GATED.format(gate="gate"),
+            "print('last line')",
+        )
+        write_notebook(
+            root / "long.ipynb", "print('up', flush=True)", "import time\ntime.sleep(300)"
+        )
+        write_notebook(root / "err.ipynb", "x = 1", "raise ValueError('bad input')")
+        # When they are submitted
+        gated = await jobs.submit("gated.ipynb")
+        long = await jobs.submit("long.ipynb")
+        outside = await jobs.submit("long.ipynb")
+        failing = await jobs.submit("err.ipynb")
+        # Then the first one's output is live here, through the shared filesystem, from node2
+        await jobs.wait_for_log(gated["id"], lambda events: "first line" in stdout_text(events))
+        gated = await jobs.get(gated["id"])
+        assert gated["status"] == "running"
+        assert slurm_job(gated["backend_id"])["nodes"] == "node2"
+        assert stdout_text((await jobs.log(gated["id"]))["events"]) == "first line on node2\n"
+        assert json.loads((job_dir(gated) / "status.json").read_text())["host"] == "node2"
+        assert gated["progress"] == {"done": 1, "total": 3}
+        # And it completes once its gate file exists
+        (root / "gate").touch()
+        gated = await jobs.wait_for(gated["id"])
+        assert gated["status"] == "completed", gated
+        assert stdout_text((await jobs.log(gated["id"]))["events"]).endswith("last line\n")
+        # And the failing one failed with its error
+        failing = await jobs.wait_for(failing["id"])
+        assert slurm_job(failing["backend_id"])["nodes"] == "node2"
+        assert failing["status"] == "failed"
+        assert failing["error"]["message"] == "ValueError: bad input (in cell 1)"
+        # And a running one is cancelled, with every process of it
+        await jobs.wait_for_log(long["id"], lambda events: "up" in stdout_text(events))
+        assert slurm_job(long["backend_id"])["nodes"] == "node2"
+        assert job_processes(long["id"])  # node2 shares this machine's processes
+        await jobs.request("POST", "jobs", long["id"], "cancel")
+        long = await jobs.wait_for(long["id"], "cancelled")
+        assert long["error"] is None
+        assert slurm_job(long["backend_id"])["job_state"] in ("CANCELLED", "COMPLETING")
+        await no_process_left(long["id"])
+        nb = await jobs.request("GET", "jobs", long["id"], "output")
+        assert "".join(nb["cells"][0]["outputs"][0]["text"]) == "up\n"
+        # And one cancelled from outside (scancel) failed with SLURM's reason
+        await jobs.wait_for_log(outside["id"], lambda events: "up" in stdout_text(events))
+        subprocess.run(["scancel", outside["backend_id"]], check=True)
+        outside = await jobs.wait_for(outside["id"])
+        assert slurm_job(outside["backend_id"])["nodes"] == "node2"
+        assert outside["status"] == "failed"
+        assert outside["error"].get("slurm_state") == "CANCELLED", outside
+        assert "cancelled in SLURM, not through jupyter-jobs" in outside["error"]["message"]
