@@ -131,7 +131,8 @@ def main() -> None:
     parser.add_argument("--slurm-delay", type=float, default=3.0)
     args = parser.parse_args()
     cases: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    # A runner that just finished may still be releasing its queue slot in there.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         root = Path(tmp) / "root"
         root.mkdir()
         one_cell_notebook(root / "one-cell.ipynb")
