@@ -253,7 +253,9 @@ class JobStore:
             where.append("backend = ?")
             args.append(backend)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"
+        # An offset past SQLite's largest integer is past the end all the same: an empty page.
+        offset = min(int(offset), 2**63 - 1)
+        page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {offset}"
         total = self._read(f"SELECT COUNT(*) FROM jobs {clause}", args)[0][0]
         rows = self._read(
             f"SELECT * FROM jobs {clause} ORDER BY created_at DESC, rowid DESC {page}", args

@@ -61,3 +61,17 @@ async def test_real_answers_match_the_document(jobs, root):
         jsonschema.validate(backend, schema("Backend"))
     _, message = await jobs.error("GET", "jobs", "missing")
     jsonschema.validate({"message": message}, schema("Error"))
+
+
+def test_a_created_job_links_to_every_per_job_operation():
+    per_job = {
+        operation["operationId"]
+        for path, item in SPEC["paths"].items()
+        if "{job_id}" in path
+        for method, operation in item.items()
+        if method != "parameters"
+    }
+    links = SPEC["paths"]["/jobs"]["post"]["responses"]["201"]["links"]
+    assert {link["operationId"] for link in links.values()} == per_job
+    for link in links.values():
+        assert link["parameters"] == {"job_id": "$response.body#/id"}

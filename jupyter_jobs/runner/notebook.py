@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +64,8 @@ class NotebookRun:
     def kernel_started(self, km: Any) -> None:
         pid, pgid = km.provisioner.pid, km.provisioner.pgid
         self.recorder.update(kernel_pid=pid, kernel_pgid=pgid)
-        # What ipykernel takes as an interrupt; the whole group, so a child `sleep` stops too.
         self.stop.attach(
-            interrupt=lambda: signal_group(pgid, signal.SIGINT),
+            interrupt=_interrupter(km, pgid),
             kill=lambda: signal_group(pgid, signal.SIGKILL),
         )
 
@@ -137,6 +138,31 @@ class NotebookRun:
             piece = text[start : start + STREAM_EVENT_MAX_CHARS]
             output = {"output_type": "stream", "name": name, "text": piece}
             self.events.append("output", cell_index=cell_index, output=output)
+
+
+def _interrupter(km: Any, pgid: int) -> Callable[[], None]:
+    """How to interrupt this kernel: the way its kernelspec's `interrupt_mode` says."""
+    if km.kernel_spec is not None and km.kernel_spec.interrupt_mode == "message":
+        # An interrupt_request on the control channel: a signal may never reach such a
+        # kernel (behind a launcher, in a container). The stop comes from a signal
+        # handler, so the kernel manager's own interrupt runs on the client's loop.
+        loop = asyncio.get_running_loop()
+        sending: set[asyncio.Future[Any]] = set()
+
+        def send() -> None:
+            interrupted = km.interrupt_kernel()
+            if inspect.isawaitable(interrupted):
+                future = asyncio.ensure_future(interrupted)
+                sending.add(future)
+                future.add_done_callback(sending.discard)
+
+        def interrupt() -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(send)
+
+        return interrupt
+    # What ipykernel takes as an interrupt; the whole group, so a child `sleep` stops too.
+    return lambda: signal_group(pgid, signal.SIGINT)
 
 
 def _executes(cell: nbformat.NotebookNode) -> bool:
