@@ -6,12 +6,14 @@ import asyncio
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import psutil
 from conftest import no_process_left, stdout_text, write_notebook
 
 from jupyter_jobs.events import JOB_EVENT_SCHEMA_ID
+from jupyter_jobs.watcher import MAX_PUSHED_BYTES
 
 
 def runner_status(job: dict) -> dict:
@@ -230,6 +232,36 @@ async def test_changes_are_pushed_on_the_event_bus(jobs, root, jp_serverapp):
     pushed = [e for m in mine if m["action"] == "log" for e in m["events"]]
     assert "pushed line" in stdout_text(pushed)
     assert [e["seq"] for e in pushed] == sorted({e["seq"] for e in pushed})
+
+
+async def test_pushes_are_capped_in_bytes_and_lose_nothing(jobs, root, jp_serverapp):
+    # Given a listener on the event bus and a job that displays about 5 MB of HTML
+    received: list[dict] = []
+
+    async def listen(logger, schema_id, data):
+        received.append(data)
+
+    jp_serverapp.event_logger.add_listener(schema_id=JOB_EVENT_SCHEMA_ID, listener=listen)
+    write_notebook(
+        root / "big.ipynb",
+        "from IPython.display import HTML, display\n"
+        "for i in range(12):\n    display(HTML(str(i) * 400_000))",
+    )
+    # When it runs and its whole log has been pushed
+    job = await jobs.wait_for((await jobs.submit("big.ipynb"))["id"])
+    last = (await jobs.request("GET", "jobs", job["id"], "log", tail="1"))["events"][-1]["seq"]
+
+    def pushes() -> list[dict]:
+        return [m for m in received if m["action"] == "log" and m["job_id"] == job["id"]]
+
+    deadline = time.monotonic() + 60
+    while not pushes() or pushes()[-1]["next"] < last:
+        assert time.monotonic() < deadline, "the log was never pushed to its end"
+        await asyncio.sleep(0.1)
+    # Then no push carried more than the cap, and together they hold every event once
+    assert all(len(json.dumps(m["events"]).encode()) <= MAX_PUSHED_BYTES for m in pushes())
+    assert len(pushes()) > 1
+    assert [e["seq"] for m in pushes() for e in m["events"]] == list(range(1, last + 1))
 
 
 async def test_cancelling_a_job_spares_the_jobs_it_submitted(jobs, root):
