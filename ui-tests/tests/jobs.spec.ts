@@ -247,7 +247,9 @@ test.describe('Jobs panel', () => {
     // The code went below the active (first) cell, and the notebook shows.
     await expect(page.locator('.jp-NotebookPanel:visible')).toHaveCount(1);
     const code = await page.notebook.getCellTextInput(1);
-    expect(code).toContain('jupyter_jobs.get(');
+    // Plain data is read with json alone: nothing is unpickled.
+    expect(code).toContain('json.load(');
+    expect(code).not.toContain('pickle');
     expect(code).toContain('accuracy');
 
     // Run it in the notebook's kernel: the values come back.
