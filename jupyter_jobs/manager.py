@@ -56,16 +56,6 @@ PRESUMED_REVISIT = timedelta(days=1)
 PRESUMED_CHECK_SECONDS = 1.0
 
 
-# A job whose submit has not returned its backend id this long after creation is judged
-# as any other: its submitter died between storing it and starting it.
-SUBMIT_GRACE_SECONDS = 60.0
-
-
-def _submit_overdue(record: JobRecord) -> bool:
-    created = datetime.fromisoformat(record.created_at.replace("Z", "+00:00"))
-    return (datetime.now(timezone.utc) - created).total_seconds() > SUBMIT_GRACE_SECONDS
-
-
 class JobManager:
     """Everything one can do with jobs; returns the REST API's JSON shapes as dicts."""
 
@@ -412,8 +402,6 @@ class JobManager:
                     current = self.store.get(record.id)
                     if current is None or current.status not in ACTIVE_STATES:
                         continue
-                    if current.backend_id is None and not _submit_overdue(current):
-                        continue  # its backend has not answered the submit yet
                     self._sync(current, jobdir, states.get(record.id), backend)
         self._revisit_presumed_failures()
 
