@@ -133,11 +133,28 @@ class Backend(LoggingConfigurable):
     def submit(self, job: JobRecord, jobdir: JobDirectory) -> str:
         raise NotImplementedError
 
+    def submit_group(
+        self, jobs: list[tuple[JobRecord, JobDirectory]], max_concurrent: int | None = None
+    ) -> list[str]:
+        """Start the runs of one sweep, in their order, at most max_concurrent at a time.
+
+        Returns each run's backend id, in the same order. A backend that can hand the
+        whole group to its scheduler at once (a SLURM job array) overrides this.
+        """
+        if max_concurrent is not None:
+            raise InvalidRequest(f"The {self.name} backend cannot limit how many runs go at once")
+        return [self.submit(job, jobdir) for job, jobdir in jobs]
+
     def poll(self, jobs: list[tuple[JobRecord, JobDirectory]]) -> dict[str, BackendState]:
         raise NotImplementedError
 
     def cancel(self, job: JobRecord, jobdir: JobDirectory) -> None:
         raise NotImplementedError
+
+    def cancel_group(self, jobs: list[tuple[JobRecord, JobDirectory]]) -> None:
+        """Stop the active runs of one sweep (one scancel of a SLURM array, say)."""
+        for job, jobdir in jobs:
+            self.cancel(job, jobdir)
 
     def describe(self) -> dict[str, Any]:
         return {
