@@ -180,6 +180,16 @@ class BackendsHandler(JobsAPIHandler):
         self.write_json(backends)
 
 
+class ParametersHandler(JobsAPIHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        with self.errors_as_http():
+            path = self.get_query_argument("path", None)
+            parameters = await self.worker.run(self.manager.parameters, path)
+        self.write_json({"parameters": parameters})
+
+
 def routes() -> list[tuple[str, type[JobsAPIHandler]]]:
     return [
         (r"/jupyter-jobs/jobs", JobsHandler),
@@ -189,4 +199,5 @@ def routes() -> list[tuple[str, type[JobsAPIHandler]]]:
         (rf"/jupyter-jobs/jobs/{JOB_ID}/log", LogHandler),
         (rf"/jupyter-jobs/jobs/{JOB_ID}/results", ResultsHandler),
         (r"/jupyter-jobs/backends", BackendsHandler),
+        (r"/jupyter-jobs/parameters", ParametersHandler),
     ]

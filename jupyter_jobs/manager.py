@@ -33,6 +33,7 @@ from .jobdir import (
     JobSpec,
     utc_now,
 )
+from .parameters import notebook_parameters
 from .private import ensure_private_root, make_private_dir, private_copy
 from .results import list_results, load_code
 from .store import JobRecord, JobStore
@@ -327,6 +328,11 @@ class JobManager:
             record.output_fetched = True
             self._updated(record)
         return {"results": entries, "load_code": code}
+
+    def parameters(self, path: Any) -> list[dict[str, Any]]:
+        """The parameters a notebook's `parameters` cell declares; none for a script."""
+        source, given_path, kind = resolve_input(self.root_dir, path, self.confine_to_root)
+        return notebook_parameters(source, given_path) if kind == "notebook" else []
 
     def describe_backends(self) -> dict[str, Any]:
         return {
