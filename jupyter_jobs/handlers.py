@@ -171,6 +171,15 @@ class ResultsHandler(JobsAPIHandler):
         self.write_json(results)
 
 
+class UsageHandler(JobsAPIHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        with self.errors_as_http():
+            usage = await self.worker.run(self.manager.usage, job_id)
+        self.write_json(usage)
+
+
 class BackendsHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
@@ -198,6 +207,7 @@ def routes() -> list[tuple[str, type[JobsAPIHandler]]]:
         (rf"/jupyter-jobs/jobs/{JOB_ID}/output", OutputHandler),
         (rf"/jupyter-jobs/jobs/{JOB_ID}/log", LogHandler),
         (rf"/jupyter-jobs/jobs/{JOB_ID}/results", ResultsHandler),
+        (rf"/jupyter-jobs/jobs/{JOB_ID}/usage", UsageHandler),
         (r"/jupyter-jobs/backends", BackendsHandler),
         (r"/jupyter-jobs/parameters", ParametersHandler),
     ]

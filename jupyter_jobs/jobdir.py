@@ -70,6 +70,7 @@ class JobSpec:
     queue_limit: int = 1
     queue_position: int = 0  # submission time in ns: the local queue runs jobs in this order
     cancel_grace_seconds: float = 5.0
+    usage_interval_seconds: float = 2.0  # between two samples of what the job's processes use
     # Who submitted it, and when (epoch seconds): a runner that has written nothing yet is
     # "starting" for a while after this, and only its own host may judge it by a pid.
     submit_host: str | None = None
@@ -98,6 +99,8 @@ class JobDirectory:
     output_text_path = property(lambda self: self.path / "output.txt")
     cancel_request_path = property(lambda self: self.path / "cancel-requested")
     runner_log_path = property(lambda self: self.path / "runner.log")
+    usage_path = property(lambda self: self.path / "usage.json")
+    usage_samples_path = property(lambda self: self.path / "usage.jsonl")
     input_dir = property(lambda self: self.path / "input")
 
     def input_path(self, spec: JobSpec) -> Path:
@@ -152,6 +155,36 @@ class JobDirectory:
         if not isinstance(data, dict):
             return self._status_from_events()
         return _checked_status(data)
+
+    def read_usage(self) -> dict[str, Any]:
+        """The job's last usage summary: every figure None where unknown, or damaged."""
+        try:
+            data = _load_json(self.usage_path.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            data = None
+        usage = empty_usage()
+        if isinstance(data, dict):
+            for key in USAGE_FIELDS:
+                value = data.get(key)
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+                    usage[key] = value
+        return usage
+
+    def read_usage_samples(self) -> list[dict[str, Any]]:
+        """The sampled series, oldest first; a damaged line is skipped (the series is a chart)."""
+        try:
+            lines = self.usage_samples_path.read_bytes().splitlines()
+        except OSError:
+            return []
+        samples = []
+        for line in lines[-MAX_USAGE_SAMPLES:]:
+            try:
+                sample = _load_json(line)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(sample, dict) and isinstance(sample.get("time"), str):
+                samples.append({key: sample.get(key) for key in USAGE_SAMPLE_FIELDS})
+        return samples
 
     def _status_from_events(self) -> dict[str, Any] | None:
         """The final status the event log ends with (the runner's last event), if it does."""
@@ -291,6 +324,25 @@ _EVENT_HEAD = re.compile(
     rb'^\{"seq": (\d+), "time": "([^"\\]{1,40})", "type": "([a-z_]{1,40})"'
     rb'(?:, "cell_index": (\d+|null))?'
 )
+
+
+# What a job costs, as its JSON's `usage` shows it (see runner/usage.py).
+USAGE_FIELDS = (
+    "cpu_percent",
+    "rss_bytes",
+    "peak_rss_bytes",
+    "cpu_seconds",
+    "gpu_memory_bytes",
+    "peak_gpu_memory_bytes",
+    "wall_seconds",
+)
+USAGE_SAMPLE_FIELDS = ("time", "cpu_percent", "rss_bytes", "gpu_memory_bytes")
+MAX_USAGE_SAMPLES = 2000
+
+
+def empty_usage() -> dict[str, Any]:
+    """The usage of a job not sampled (yet): every figure unknown."""
+    return dict.fromkeys(USAGE_FIELDS)
 
 
 def _load_json(data: bytes) -> Any:

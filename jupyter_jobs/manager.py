@@ -31,6 +31,7 @@ from .jobdir import (
     MAX_PAGE_BYTES,
     JobDirectory,
     JobSpec,
+    empty_usage,
     utc_now,
 )
 from .parameters import notebook_parameters
@@ -152,6 +153,7 @@ class JobManager:
             kernel_name=kernel_name,
             submit_host=socket.gethostname(),
             submitted_at=time.time(),
+            usage_interval_seconds=chosen.usage_interval_seconds,
         )
         chosen.prepare(spec)
         self._create_job_dir(final_dir, source, spec)
@@ -334,6 +336,12 @@ class JobManager:
         source, given_path, kind = resolve_input(self.root_dir, path, self.confine_to_root)
         return notebook_parameters(source, given_path) if kind == "notebook" else []
 
+    def usage(self, job_id: str) -> dict[str, Any]:
+        """What the job's processes used: the summary and the sampled series, for a chart."""
+        record = self._record(job_id)
+        jobdir = self._job_files(record)
+        return {"usage": jobdir.read_usage(), "samples": jobdir.read_usage_samples()}
+
     def describe_backends(self) -> dict[str, Any]:
         return {
             "default": self.default_backend,
@@ -459,6 +467,7 @@ class JobManager:
         changes = self._progress(runner) | {
             "status": status,
             "started_at": runner.get("started_at"),
+            "usage": jobdir.read_usage(),
         }
         if state is not None:
             changes["status_reason"] = state.reason
@@ -488,6 +497,7 @@ class JobManager:
                 "finished_at": runner.get("finished_at"),
                 "error": error,
                 "status_reason": state.reason if state and state.error else None,
+                "usage": jobdir.read_usage(),
             },
         )
 
@@ -588,6 +598,7 @@ class JobManager:
             "error": record.error,
             "output_path": self._shown_path(JobDirectory(record.job_dir).output_path(record.kind)),
             "output_fetched": record.output_fetched,
+            "usage": record.usage or empty_usage(),
         }
 
     def _shown_path(self, path: str | Path) -> str:

@@ -55,10 +55,15 @@ def _v0_to_v1(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS jobs_backend ON jobs (backend)")
 
 
+def _v1_to_v2(db: sqlite3.Connection) -> None:
+    """Version 2: what a job's processes used (CPU, memory), as the runner last sampled it."""
+    db.execute("ALTER TABLE jobs ADD COLUMN usage TEXT")
+
+
 # MIGRATIONS[n] brings a store of version n to version n + 1. Each runs in the one
 # transaction of the whole upgrade: a store is migrated fully or not at all. To change
 # the store, append a step here (a new column needs a JobRecord field with a default).
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -66,7 +71,7 @@ class StoreTooNew(JobsError):
     """The job store was written by a newer jupyter-jobs: it is left as it is."""
 
 
-_JSON_FIELDS = ("parameters", "resources", "error")
+_JSON_FIELDS = ("parameters", "resources", "error", "usage")
 
 
 @dataclass
@@ -92,6 +97,7 @@ class JobRecord:
     progress_total: int = 0
     error: dict[str, Any] | None = None
     output_fetched: bool = False
+    usage: dict[str, Any] | None = None
 
 
 _COLUMNS = [f.name for f in fields(JobRecord)]

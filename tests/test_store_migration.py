@@ -28,6 +28,29 @@ JOBS_V0 = {
 }
 
 
+JOB_COLUMNS_V0 = [
+    "id",
+    "name",
+    "path",
+    "kind",
+    "backend",
+    "backend_id",
+    "status",
+    "status_reason",
+    "parameters",
+    "kernel_name",
+    "resources",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "progress_done",
+    "progress_total",
+    "error",
+    "job_dir",
+    "output_fetched",
+]
+
+
 def rows(path: Path) -> dict[str, dict[str, object]]:
     db = sqlite3.connect(path)
     db.row_factory = sqlite3.Row
@@ -74,7 +97,7 @@ def test_a_store_of_the_first_release_is_migrated_and_its_jobs_stay_listable(
     manager = JobsConfig(config=config).create_manager(root_dir=str(tmp_path))
     try:
         # Then it is at the current version, with the index on backend
-        assert manager.store.version == SCHEMA_VERSION == 1
+        assert manager.store.version == SCHEMA_VERSION
         assert ("jobs_backend",) in [(name,) for name, _ in schema(old_store)]
         # And every job is listed as it was
         listed, total = manager.list_jobs()
@@ -89,9 +112,12 @@ def test_a_store_of_the_first_release_is_migrated_and_its_jobs_stay_listable(
         assert manager.get("5e844316bcac")["parameters"] == {"n": 2}
     finally:
         manager.close()
-    # And the rows themselves are untouched, and the file is now the owner's alone
-    assert rows(old_store) == before
-    assert user_version(old_store) == 1
+    # And the rows themselves are untouched (columns added since are empty), and the
+    # file is now the owner's alone
+    after = rows(old_store)
+    assert {job_id: {k: row[k] for k in before[job_id]} for job_id, row in after.items()} == before
+    assert all(row[k] is None for row in after.values() for k in set(row) - set(JOB_COLUMNS_V0))
+    assert user_version(old_store) == SCHEMA_VERSION
     assert stat.S_IMODE(old_store.stat().st_mode) == 0o600
 
 

@@ -104,6 +104,11 @@ class Backend(LoggingConfigurable):
 
     jobs_root = Unicode(help="The directory holding job directories (set by the job manager).")
     poll_interval = Float(1.0, config=True, help="Seconds between two polls of this backend.")
+    usage_interval_seconds = Float(
+        2.0,
+        config=True,
+        help="Seconds between two samples of a running job's CPU and memory use.",
+    )
 
     def is_available(self) -> bool:
         """Whether jobs can be submitted here now (its commands exist, say)."""

@@ -14,6 +14,7 @@ from ..processes import kill_job_processes
 from .queue import wait_for_slot
 from .recorder import RunRecorder, disk_full_cause
 from .stop import StopRequest
+from .usage import UsageSampler
 
 
 def run(job_dir: str) -> int:
@@ -32,6 +33,7 @@ def run(job_dir: str) -> int:
     stop.watch(jobdir.cancel_request_path)
     recorder = RunRecorder(jobdir, on_disk_full=stop.request)
     slot = None
+    sampler: UsageSampler | None = None
     status: str
     error: dict[str, Any] | None = None
     try:
@@ -48,6 +50,8 @@ def run(job_dir: str) -> int:
             status = "cancelled"
         else:
             recorder.set_status("running")
+            sampler = UsageSampler(spec.id, jobdir, spec.usage_interval_seconds)
+            sampler.start()
             _create_output(spec, jobdir)
             status, error = _run_kind(spec.kind, spec, jobdir, recorder, stop)
     except Exception as e:
@@ -62,6 +66,8 @@ def run(job_dir: str) -> int:
                 "traceback": traceback.format_exc().splitlines(),
             }
     stop.unwatch()
+    if sampler is not None:
+        sampler.stop()  # its last sample, before the processes are ended below
     if recorder.disk_full is not None:
         # Whatever the work made of it, its output is cut short: that is the reason.
         status, error = "failed", _disk_full_error(jobdir, recorder.disk_full)
