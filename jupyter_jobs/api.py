@@ -355,6 +355,7 @@ def submit(
     resources: dict[str, Any] | None = None,
     wait: bool = False,
     kernel_name: str | None = None,
+    time_limit: str | int | None = None,
 ) -> Job:
     """Run a notebook (.ipynb, through papermill) or a Python script (.py) as a job.
 
@@ -366,7 +367,11 @@ def submit(
     default (JobsConfig.default_backend, "local" out of the box).
     resources: what the backend gives the job, e.g. {"cpus": 4, "memory": "8G"}.
     wait: wait for it to finish (an interrupt stops the waiting, not the job).
+    time_limit: stop it after this long on any backend, in SLURM's formats ("1:30:00",
+    "2-00:00", "45:00" or a number of minutes); it then fails with the reason "time limit".
     """
+    if time_limit is not None:
+        resources = {**(resources or {}), "time_limit": time_limit}
     manager = _manager()
     info = manager.submit(
         os.path.abspath(os.fspath(path)),

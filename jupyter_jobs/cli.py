@@ -160,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="a resource for the backend, e.g. cpus=4, memory=8G, time_limit=1:00:00; repeatable",
     )
+    sub.add_argument(
+        "--time-limit",
+        metavar="TIME",
+        help="stop the job after this long, on any backend: HH:MM:SS, D-HH:MM:SS, MM:SS "
+        "or minutes (the same as --resource time_limit=TIME)",
+    )
     how = sub.add_mutually_exclusive_group()
     how.add_argument(
         "--wait", action="store_true", help="wait until it finishes; exit 0 only if it completed"
@@ -246,6 +252,7 @@ def _submit(args: argparse.Namespace) -> int:
         name=args.name,
         kernel_name=args.kernel,
         resources=_resources(args.resource),
+        time_limit=args.time_limit,
     )
     if not args.json:
         print(job.id, flush=True)

@@ -70,6 +70,7 @@ class JobSpec:
     queue_limit: int = 1
     queue_position: int = 0  # submission time in ns: the local queue runs jobs in this order
     cancel_grace_seconds: float = 5.0
+    time_limit_seconds: int | None = None  # the runner stops the job after this long running
     usage_interval_seconds: float = 2.0  # between two samples of what the job's processes use
     # Who submitted it, and when (epoch seconds): a runner that has written nothing yet is
     # "starting" for a while after this, and only its own host may judge it by a pid.
@@ -468,6 +469,7 @@ _STATUS_FIELDS: dict[str, tuple[type, ...]] = {
     "host": (str,),
     "started_at": (str,),
     "finished_at": (str,),
+    "reason": (str,),
 }
 
 

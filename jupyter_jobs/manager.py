@@ -38,6 +38,7 @@ from .parameters import notebook_parameters
 from .private import ensure_private_root, make_private_dir, private_copy
 from .results import list_results, load_code
 from .store import JobRecord, JobStore
+from .time_limits import time_limit_seconds
 from .validation import (
     check_name,
     check_optional_string,
@@ -155,6 +156,8 @@ class JobManager:
             submitted_at=time.time(),
             usage_interval_seconds=chosen.usage_interval_seconds,
         )
+        if resources.get("time_limit") and not chosen.enforces_time_limit:
+            spec.time_limit_seconds = time_limit_seconds(resources["time_limit"])
         chosen.prepare(spec)
         self._create_job_dir(final_dir, source, spec)
         record = JobRecord(
@@ -496,7 +499,7 @@ class JobManager:
                 "started_at": runner.get("started_at"),
                 "finished_at": runner.get("finished_at"),
                 "error": error,
-                "status_reason": state.reason if state and state.error else None,
+                "status_reason": state.reason if state and state.error else runner.get("reason"),
                 "usage": jobdir.read_usage(),
             },
         )

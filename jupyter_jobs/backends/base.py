@@ -101,6 +101,9 @@ class Backend(LoggingConfigurable):
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    # Whether the backend's own scheduler stops a job at its time limit (SLURM's --time);
+    # otherwise the runner does, from the spec.
+    enforces_time_limit: ClassVar[bool] = False
 
     jobs_root = Unicode(help="The directory holding job directories (set by the job manager).")
     poll_interval = Float(1.0, config=True, help="Seconds between two polls of this backend.")

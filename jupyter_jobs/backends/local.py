@@ -19,7 +19,8 @@ from ..private import open_private
 from ..processes import kill_job_processes, process_alive, runner_environment
 from ..runner.queue import START_TIMEOUT_SECONDS, enqueue
 from ..store import JobRecord
-from .base import Backend, BackendState
+from ..time_limits import TIME_LIMIT_HELP, time_limit_seconds
+from .base import Backend, BackendState, ResourceOption
 from .warm_runner import WarmRunner
 
 
@@ -59,6 +60,18 @@ class LocalBackend(Backend):
         help="Keep a process with papermill imported that forks each job's runner: "
         "jobs start about a second sooner. Every job still gets a fresh kernel.",
     )
+
+    def resource_options(self) -> list[ResourceOption]:
+        return [ResourceOption("time_limit", "Time limit", "string", f"{TIME_LIMIT_HELP}.")]
+
+    def validate_resources(self, resources: dict[str, Any]) -> dict[str, Any]:
+        resources = super().validate_resources(resources)
+        if resources.get("time_limit") is not None:
+            time_limit_seconds(resources["time_limit"])
+            resources["time_limit"] = str(resources["time_limit"]).strip()
+        else:
+            resources.pop("time_limit", None)
+        return resources
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)

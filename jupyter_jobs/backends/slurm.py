@@ -132,6 +132,7 @@ class SlurmBackend(Backend):
         "On the SLURM cluster, as a batch job: it waits in the cluster's queue until "
         "the resources it asks for are free."
     )
+    enforces_time_limit = True  # sbatch --time
 
     poll_interval = Float(
         2.0,

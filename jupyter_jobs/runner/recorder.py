@@ -83,7 +83,7 @@ class RunRecorder:
         with self.writing():
             self.jobdir.write_status(self.state)
 
-    def finish(self, status: str, error: dict[str, Any] | None) -> bool:
+    def finish(self, status: str, error: dict[str, Any] | None, reason: str | None = None) -> bool:
         """Record the final status (in the room kept for it if the disk is full); whether it was.
 
         A runner that cannot record its end (its directory was deleted) ends all
@@ -91,7 +91,7 @@ class RunRecorder:
         """
         if self.disk_full is not None:
             self._make_room()
-        self.state.update(status=status, finished_at=utc_now(), error=error)
+        self.state.update(status=status, finished_at=utc_now(), error=error, reason=reason)
         try:
             self.jobdir.write_status(self.state)
             self._log.append("status", status=status, error=error)

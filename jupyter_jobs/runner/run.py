@@ -13,7 +13,7 @@ from ..private import private_copy, tighten_file, touch_private
 from ..processes import kill_job_processes
 from .queue import wait_for_slot
 from .recorder import RunRecorder, disk_full_cause
-from .stop import StopRequest
+from .stop import StopRequest, TimeLimit
 from .usage import UsageSampler
 
 
@@ -33,9 +33,11 @@ def run(job_dir: str) -> int:
     stop.watch(jobdir.cancel_request_path)
     recorder = RunRecorder(jobdir, on_disk_full=stop.request)
     slot = None
+    limit: TimeLimit | None = None
     sampler: UsageSampler | None = None
     status: str
     error: dict[str, Any] | None = None
+    reason: str | None = None  # a short why, beside the error: "time limit"
     try:
         recorder.set_status("queued")
         if spec.queue_dir:
@@ -52,6 +54,8 @@ def run(job_dir: str) -> int:
             recorder.set_status("running")
             sampler = UsageSampler(spec.id, jobdir, spec.usage_interval_seconds)
             sampler.start()
+            if spec.time_limit_seconds:
+                limit = TimeLimit(spec.time_limit_seconds, stop)
             _create_output(spec, jobdir)
             status, error = _run_kind(spec.kind, spec, jobdir, recorder, stop)
     except Exception as e:
@@ -66,11 +70,21 @@ def run(job_dir: str) -> int:
                 "traceback": traceback.format_exc().splitlines(),
             }
     stop.unwatch()
+    if limit is not None:
+        limit.cancel()
     if sampler is not None:
         sampler.stop()  # its last sample, before the processes are ended below
     if recorder.disk_full is not None:
         # Whatever the work made of it, its output is cut short: that is the reason.
         status, error = "failed", _disk_full_error(jobdir, recorder.disk_full)
+    elif (
+        status != "completed"
+        and limit is not None
+        and limit.reached
+        and not jobdir.cancel_requested()  # a user's cancel that came first stays a cancel
+    ):
+        # Stopped as a cancel is, but nobody asked: the limit did. Its partial output stays.
+        status, error, reason = "failed", limit.error(), "time limit"
     elif status == "cancelled" and not jobdir.cancel_requested():
         # Stopped by a signal nobody asked for through jupyter-jobs: a cluster's time
         # limit, a shutdown of the machine. That is a failure, not a cancel.
@@ -81,7 +95,7 @@ def run(job_dir: str) -> int:
         # background process, a kernel that ignored the interrupt.
         kill_job_processes(spec.id, exclude=os.getpid())
     tighten_file(jobdir.output_path(spec.kind))  # whoever wrote it last: the owner's alone
-    recorder.finish(status, error)
+    recorder.finish(status, error, reason=reason)
     if slot is not None:
         slot.release()
     return 0 if status == "completed" else 1

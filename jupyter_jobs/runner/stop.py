@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from ..time_limits import format_seconds
+
 # How often a runner looks for a cancel request in its job directory.
 CANCEL_CHECK_SECONDS = 0.5
 
@@ -90,3 +92,31 @@ class StopRequest:
         self._timer = threading.Timer(self.grace_seconds, self._kill)
         self._timer.daemon = True
         self._timer.start()
+
+
+class TimeLimit:
+    """Stops the work as a cancel does once it has run for its time limit (local jobs)."""
+
+    def __init__(self, seconds: int, stop: StopRequest):
+        self.seconds = seconds
+        self.reached = False
+        self._stop = stop
+        self._timer = threading.Timer(seconds, self._reach)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _reach(self) -> None:
+        self.reached = True
+        self._stop.request()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def error(self) -> dict[str, str]:
+        shown = format_seconds(self.seconds)
+        return {
+            "message": f"The job reached its time limit of {shown} and was stopped; "
+            "its output up to then is kept",
+            "ename": "TimeLimit",
+            "evalue": shown,
+        }
