@@ -30,6 +30,10 @@ _LAZY = {
     "JobFailed": "api",
     "JobCancelled": "api",
     "CleanupRefused": "api",
+    "schedule": "schedule_api",
+    "schedules": "schedule_api",
+    "get_schedule": "schedule_api",
+    "Schedule": "schedule_api",
     "record": "results",
     "ResultTooLarge": "results",
 }

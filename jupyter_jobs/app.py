@@ -15,6 +15,7 @@ from .configuration import DB_PATH_ENV, JOBS_ROOT_ENV, JobsConfig
 from .events import JOB_EVENT_SCHEMA, JOB_EVENT_SCHEMA_ID
 from .handlers import routes
 from .manager import JobManager
+from .scheduler import ScheduleManager
 from .watcher import JobWatcher
 from .worker import ManagerWorker
 
@@ -37,11 +38,19 @@ class JobsApp(ExtensionApp):
         "commands) for requests, so that the server itself never waits on it.",
     )
 
+    schedule_interval = Float(
+        2.0,
+        config=True,
+        help="Seconds between two looks for schedules whose run is due.",
+    )
+
     manager: JobManager
+    schedules: ScheduleManager
     worker: ManagerWorker
     event_logger: EventLogger
     _io_loop: IOLoop
     _watcher_callback: PeriodicCallback | None = None
+    _schedule_callback: PeriodicCallback | None = None
 
     def initialize_settings(self) -> None:
         serverapp = self.serverapp
@@ -56,6 +65,8 @@ class JobsApp(ExtensionApp):
         self.worker = ManagerWorker(self.worker_threads)
         self.settings["jupyter_jobs_manager"] = self.manager
         self.settings["jupyter_jobs_worker"] = self.worker
+        self.schedules = ScheduleManager(self.manager, fired_by="server", log=self.log)
+        self.settings["jupyter_jobs_schedules"] = self.schedules
         # The server's io_loop exists by now, though it runs only later; the manager
         # reports changes from worker threads, and events must be emitted on the loop.
         self._io_loop = getattr(serverapp, "io_loop", None) or IOLoop.current()
@@ -65,6 +76,8 @@ class JobsApp(ExtensionApp):
         watcher = JobWatcher(self.manager, self._emit)
         self._watcher_callback = PeriodicCallback(self._tick(watcher), self.watch_interval * 1000)
         self._watcher_callback.start()
+        self._schedule_callback = PeriodicCallback(self._fire_due, self.schedule_interval * 1000)
+        self._schedule_callback.start()
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(routes())
@@ -80,6 +93,13 @@ class JobsApp(ExtensionApp):
 
         return tick
 
+    async def _fire_due(self) -> None:
+        # In a worker thread like the watcher: firing reads the store and submits jobs.
+        try:
+            await self.worker.run(self.schedules.fire_due)
+        except Exception:
+            self.log.exception("jupyter-jobs: firing due schedules failed")
+
     def _emit(self, data: dict[str, Any]) -> None:
         """Emit on the event loop, from whichever thread the change was seen in."""
         self._io_loop.add_callback(self.event_logger.emit, schema_id=JOB_EVENT_SCHEMA_ID, data=data)
@@ -88,6 +108,8 @@ class JobsApp(ExtensionApp):
         # Jobs run on: stopping the server neither waits for them nor stops them.
         if self._watcher_callback is not None:
             self._watcher_callback.stop()
+        if self._schedule_callback is not None:
+            self._schedule_callback.stop()
         await asyncio.to_thread(self._close)
 
     def _close(self) -> None:

@@ -233,6 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print them as JSON: the value of plain data, type and size of pickled objects",
     )
+
+    from .schedule_cli import add_schedule_commands
+
+    add_schedule_commands(command)
     return parser
 
 

@@ -200,6 +200,8 @@ class ParametersHandler(JobsAPIHandler):
 
 
 def routes() -> list[tuple[str, type[JobsAPIHandler]]]:
+    from .schedule_handlers import schedule_routes  # it builds on the classes above
+
     return [
         (r"/jupyter-jobs/jobs", JobsHandler),
         (rf"/jupyter-jobs/jobs/{JOB_ID}", JobHandler),
@@ -210,4 +212,5 @@ def routes() -> list[tuple[str, type[JobsAPIHandler]]]:
         (rf"/jupyter-jobs/jobs/{JOB_ID}/usage", UsageHandler),
         (r"/jupyter-jobs/backends", BackendsHandler),
         (r"/jupyter-jobs/parameters", ParametersHandler),
+        *schedule_routes(),
     ]

@@ -40,6 +40,7 @@ from .results import list_results, load_code
 from .store import JobRecord, JobStore
 from .time_limits import time_limit_seconds
 from .validation import (
+    KINDS,
     check_name,
     check_optional_string,
     check_parameters,
@@ -127,9 +128,20 @@ class JobManager:
         name: Any = None,
         kernel_name: Any = None,
         resources: Any = None,
+        *,
+        schedule_id: str | None = None,
+        frozen_input: Path | None = None,
     ) -> dict[str, Any]:
-        """Check everything, then create the job and start it; nothing is left behind on error."""
-        source, given_path, kind = resolve_input(self.root_dir, path, self.confine_to_root)
+        """Check everything, then create the job and start it; nothing is left behind on error.
+
+        A schedule's firing passes its frozen copy of the input as frozen_input: the job
+        runs that copy, in the directory of `path` (checked when the schedule was made).
+        """
+        if frozen_input is None:
+            source, given_path, kind = resolve_input(self.root_dir, path, self.confine_to_root)
+            frozen_input = source
+        else:
+            source, given_path, kind = Path(path), str(path), KINDS[Path(path).suffix.lower()]
         parameters = check_parameters(parameters)
         backend_name = check_optional_string(backend, "backend") or self.default_backend
         chosen = self._backend(backend_name)
@@ -139,7 +151,7 @@ class JobManager:
         name = check_name(name, default=source.stem)
         kernel_name = check_optional_string(kernel_name, "kernel_name")
         if kind == "notebook":
-            kernel_name = self._notebook_kernel(source, given_path, kernel_name)
+            kernel_name = self._notebook_kernel(frozen_input, given_path, kernel_name)
         else:
             kernel_name = None  # a script runs on the server's Python
 
@@ -159,7 +171,7 @@ class JobManager:
         if resources.get("time_limit") and not chosen.enforces_time_limit:
             spec.time_limit_seconds = time_limit_seconds(resources["time_limit"])
         chosen.prepare(spec)
-        self._create_job_dir(final_dir, source, spec)
+        self._create_job_dir(final_dir, frozen_input, spec)
         record = JobRecord(
             id=job_id,
             name=name,
@@ -173,6 +185,7 @@ class JobManager:
             resources=resources,
             kernel_name=kernel_name,
             progress_total=1 if kind == "script" else 0,
+            schedule_id=schedule_id,
         )
         self.store.add(record)
         try:
@@ -602,6 +615,7 @@ class JobManager:
             "output_path": self._shown_path(JobDirectory(record.job_dir).output_path(record.kind)),
             "output_fetched": record.output_fetched,
             "usage": record.usage or empty_usage(),
+            "schedule_id": record.schedule_id,
         }
 
     def _shown_path(self, path: str | Path) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,53 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE jobs ADD COLUMN usage TEXT")
 
 
+SCHEDULES_V3 = """
+CREATE TABLE IF NOT EXISTS schedules (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL, -- the input file as it was given, absolute
+    input_copy TEXT NOT NULL, -- its frozen copy, which every firing runs
+    kind TEXT NOT NULL,
+    cron TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    resources TEXT NOT NULL,
+    kernel_name TEXT,
+    catch_up TEXT NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0,
+    next_run_at TEXT, -- UTC, null while paused
+    last_job_id TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS schedules_due ON schedules (paused, next_run_at);
+-- A run is claimed by inserting its row: only the one inserter submits the job.
+CREATE TABLE IF NOT EXISTS schedule_firings (
+    schedule_id TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    fired_at TEXT NOT NULL,
+    fired_by TEXT NOT NULL,
+    job_id TEXT,
+    error TEXT,
+    PRIMARY KEY (schedule_id, due_at)
+)
+"""
+
+
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    """Version 3: schedules, their claimed firings, and the schedule a job was fired by."""
+    db.execute("ALTER TABLE jobs ADD COLUMN schedule_id TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_schedule ON jobs (schedule_id, created_at)")
+    for statement in SCHEDULES_V3.split(";"):
+        db.execute(statement)
+
+
 # MIGRATIONS[n] brings a store of version n to version n + 1. Each runs in the one
 # transaction of the whole upgrade: a store is migrated fully or not at all. To change
 # the store, append a step here (a new column needs a JobRecord field with a default).
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -98,6 +142,7 @@ class JobRecord:
     error: dict[str, Any] | None = None
     output_fetched: bool = False
     usage: dict[str, Any] | None = None
+    schedule_id: str | None = None  # the schedule that fired it, if one did
 
 
 _COLUMNS = [f.name for f in fields(JobRecord)]
@@ -123,6 +168,7 @@ class JobStore:
 
     def __init__(self, db_path: str | Path):
         path = Path(db_path)
+        self.path = path
         # Refused (UnsafeRoot) if others can write the directory: they could plant the
         # database or its -wal file. Not tightened: it may be a home directory.
         ensure_private_root(path.parent, "job store's directory", tighten=False)
@@ -182,6 +228,12 @@ class JobStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The database, this thread's alone meanwhile: for the store's other tables."""
+        with self._lock:
+            yield self._db
 
     def add(self, record: JobRecord) -> None:
         row = _to_row({c: getattr(record, c) for c in _COLUMNS})
