@@ -48,7 +48,8 @@ FIELDS = (
 )
 EDITABLE = (*FIELDS, "paused")
 # For tests only: seconds added to the clock the scheduler reads (and nothing else reads),
-# so that a test can make a run due without waiting for it.
+# so that a test can make a run due without waiting for it. A number, or the path of a
+# file holding one (a test moves a running server's clock by rewriting the file).
 CLOCK_OFFSET_ENV = "JUPYTER_JOBS_SCHEDULER_CLOCK_OFFSET"
 # A run fired within this long of its time is on time; one later was missed (the server
 # and cron were down), and the catch-up rule says whether it still runs.
@@ -75,8 +76,7 @@ class ScheduleManager:
     @staticmethod
     def now() -> datetime:
         """The scheduler's time: UTC, shifted by JUPYTER_JOBS_SCHEDULER_CLOCK_OFFSET (tests)."""
-        offset = float(os.environ.get(CLOCK_OFFSET_ENV) or 0)
-        return datetime.now(timezone.utc) + timedelta(seconds=offset)
+        return datetime.now(timezone.utc) + timedelta(seconds=_clock_offset())
 
     # -- creating and changing ---------------------------------------------------------------
 
@@ -378,6 +378,20 @@ class ScheduleManager:
             "created_at": record.created_at,
             "updated_at": record.updated_at,
         }
+
+
+def _clock_offset() -> float:
+    setting = os.environ.get(CLOCK_OFFSET_ENV, "").strip()
+    if not setting:
+        return 0.0
+    try:
+        return float(setting)
+    except ValueError:
+        pass
+    try:
+        return float(Path(setting).read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0.0
 
 
 def _check_catch_up(value: Any) -> str:

@@ -37,8 +37,10 @@ class ServerProcess:
         extra_config: dict[str, Any] | None = None,
         launcher: list[str] | None = None,
         address: str = "127.0.0.1",
+        env: dict[str, str] | None = None,
     ):
         self.root = root
+        self.env = env or {}
         self.launcher = launcher or []
         self.address = address
         self.config_dir = state / "config"
@@ -65,7 +67,7 @@ class ServerProcess:
 
     def start(self) -> None:
         self.port = free_port()
-        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(self.config_dir))
+        env = dict(os.environ, JUPYTER_CONFIG_DIR=str(self.config_dir), **self.env)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [*self.launcher, sys.executable, "-m", "jupyter_server", f"--port={self.port}"],
