@@ -17,9 +17,11 @@ from pathlib import Path
 from .errors import BackendUnavailable, InvalidRequest
 
 MARKER = "# jupyter-jobs run-due for"
+# Debian's cron reads at most this many characters of a line (MAX_COMMAND).
+MAX_LINE = 999
+SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 # Carried into the line when set: they decide which Python package, config and store it uses.
 CARRIED_ENV = (
-    "PATH",
     "PYTHONPATH",
     "JUPYTER_PATH",
     "JUPYTER_CONFIG_PATH",
@@ -32,7 +34,9 @@ def run_due_line(db_path: str, config_file: str | None = None) -> str:
     """The crontab line: every minute, run-due for this job store, its output in a log."""
     from jupyter_core.paths import jupyter_config_dir, jupyter_data_dir
 
-    env = {name: os.environ[name] for name in CARRIED_ENV if os.environ.get(name)}
+    # cron's PATH is /usr/bin:/bin: this Python's own directory (its tools) comes first.
+    env = {"PATH": os.pathsep.join([os.path.dirname(sys.executable), *SYSTEM_PATH])}
+    env |= {name: os.environ[name] for name in CARRIED_ENV if os.environ.get(name)}
     env["JUPYTER_CONFIG_DIR"] = os.path.abspath(jupyter_config_dir())
     env["JUPYTER_DATA_DIR"] = os.path.abspath(jupyter_data_dir())
     command = [sys.executable, "-m", "jupyter_jobs.cli"]
@@ -46,7 +50,13 @@ def run_due_line(db_path: str, config_file: str | None = None) -> str:
     if "\n" in line or "\r" in line:
         raise InvalidRequest("A path or variable holds a line break: it cannot go in a crontab")
     # cron turns an unescaped % into a line break.
-    return line.replace("%", "\\%")
+    line = line.replace("%", "\\%")
+    if len(line) > MAX_LINE:
+        raise InvalidRequest(
+            f"The crontab line would be {len(line)} characters, more than cron reads "
+            f"({MAX_LINE}): shorten the paths of the Python, config or job store"
+        )
+    return line
 
 
 def marker(db_path: str) -> str:

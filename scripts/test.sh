@@ -18,6 +18,12 @@ if ! command -v chromium >/dev/null; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+step "Debian's cron, for the test that lets cron fire schedules (the test starts the daemon)"
+if ! command -v cron >/dev/null || ! command -v crontab >/dev/null; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cron >/dev/null
+fi
+
 step "A two-node SLURM cluster on this machine (node2 in namespaces of its own), for the cluster tests"
 bash scripts/slurm-local.sh up --nodes 2
 

@@ -96,9 +96,10 @@ def test_a_store_of_the_first_release_is_migrated_and_its_jobs_stay_listable(
     )
     manager = JobsConfig(config=config).create_manager(root_dir=str(tmp_path))
     try:
-        # Then it is at the current version, with the index on backend
+        # Then it is at the current version, with the index on backend and the schedules
         assert manager.store.version == SCHEMA_VERSION
-        assert ("jobs_backend",) in [(name,) for name, _ in schema(old_store)]
+        names = [name for name, _ in schema(old_store)]
+        assert {"jobs_backend", "schedules", "schedule_firings", "jobs_schedule"} <= set(names)
         # And every job is listed as it was
         listed, total = manager.list_jobs()
         assert total == 3
