@@ -52,9 +52,11 @@ examples:
   jupyter jobs logs -f 3f2a9c1b7e40
   jupyter jobs results 3f2a9c1b7e40
   jupyter jobs rm $(jupyter jobs list --status completed --quiet)
+  jupyter jobs schedule report.ipynb --cron "0 6 * * 1-5" --tz Europe/Berlin
+  jupyter jobs cron-install
 
 exit codes: 0 ok (a waited-for job completed), 1 the job failed or was cancelled,
-2 bad usage, 3 no such job or file, 4 not in this state (still running, results
+2 bad usage, 3 no such job, schedule or file, 4 not in this state (still running, results
 never read), 5 backend unavailable, 130 interrupted (the job keeps running)
 """
 

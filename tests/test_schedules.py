@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import jsonschema
 import pytest
 from conftest import wait_until, write_notebook
 from server_process import TOKEN, ServerProcess
+from test_openapi import schema
 from traitlets.config import Config
 
 from jupyter_jobs.configuration import JobsConfig
@@ -425,6 +427,8 @@ def test_every_refused_input_says_why_and_creates_nothing(server, base):
     assert (set(frozen.iterdir()) if frozen.exists() else set()) == before
     # And an edit that is refused changes nothing
     _, schedule = call(server, "POST", "schedules", good)
+    jsonschema.validate(schedule, schema("Schedule"))
+    jsonschema.validate(answer, schema("Error"))
     for body in (
         {"cron": "nope"},
         {"timezone": "Nowhere/Land"},
@@ -445,6 +449,10 @@ def test_every_refused_input_says_why_and_creates_nothing(server, base):
     code, answer = call(server, "GET", "schedules/preview?cron=0+6+*+*+1-5&timezone=Nowhere/x")
     assert code == 400 and "time zone" in answer["message"]
     preview = server.request("GET", "schedules/preview?cron=0+6+*+*+1-5&timezone=Europe/Berlin")
+    assert preview["timezone"] == "Europe/Berlin"
+    listing = server.request("GET", "schedules")
+    assert listing["total"] == 1 and listing["schedules"][0]["id"] == schedule["id"]
+    jsonschema.validate(listing["schedules"][0], schema("Schedule"))
     assert len(preview["next_runs"]) == 3
     for run in preview["next_runs"]:
         local = from_utc_text(run).astimezone(ZoneInfo("Europe/Berlin"))
