@@ -138,20 +138,26 @@ class ScheduleStore:
         return removed > 0
 
     def claim(
-        self, schedule_id: str, due_at: str, fired_at: str, fired_by: str, next_run_at: str
+        self, seen: ScheduleRecord, due_at: str, fired_at: str, fired_by: str, next_run_at: str
     ) -> bool:
-        """Claim the run of schedule_id due at due_at, and move its next run on: all or nothing.
+        """Claim the run of a schedule due at due_at, and move its next run on: all or nothing.
 
         True for the one caller that inserted the claim (it submits the job); False when
-        the run was claimed already, or the schedule was paused or removed meanwhile.
+        the run was claimed already, or the schedule was paused, retimed or removed since
+        it was `seen` (the next look reads it again).
         """
+        schedule_id = seen.id
         with self.store.connection() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute(
-                    "SELECT paused FROM schedules WHERE id = ?", (schedule_id,)
+                    "SELECT paused, cron, timezone FROM schedules WHERE id = ?", (schedule_id,)
                 ).fetchone()
-                if row is None or row["paused"]:
+                if (
+                    row is None
+                    or row["paused"]
+                    or (row["cron"], row["timezone"]) != (seen.cron, seen.timezone)
+                ):
                     db.execute("ROLLBACK")
                     return False
                 try:

@@ -258,7 +258,7 @@ class ScheduleManager:
             )
             return None
         due_at = utc_text(latest)
-        if not self.store.claim(record.id, due_at, utc_text(now), self.fired_by, next_run):
+        if not self.store.claim(record, due_at, utc_text(now), self.fired_by, next_run):
             return None  # fired by another process, or paused or removed meanwhile
         try:
             job = self._submit(self._record(record.id))
