@@ -574,3 +574,33 @@ def test_missed_runs_give_at_most_one_late_run_per_call(scheduler: ScheduleManag
     # And a run found a little late (the machine was busy) still fires, under either rule
     busy = first + timedelta(hours=6, minutes=2)
     assert {job["schedule_id"] for job in scheduler.fire_due(busy)} == {skip["id"], once["id"]}
+
+
+def test_a_firing_that_cannot_start_its_job_says_why_and_moves_on(
+    scheduler: ScheduleManager, tmp_path: Path
+):
+    # Given a schedule whose frozen input was deleted behind its back
+    script = tmp_path / "gone.py"
+    script.write_text("print('back')\n")
+    schedule = scheduler.create(str(script), "0 9 * * *", timezone="UTC")
+    record = scheduler.store.get(schedule["id"])
+    assert record is not None and Path(record.input_copy).read_text() == "print('back')\n"
+    Path(record.input_copy).unlink()
+    # When its run comes due
+    due = from_utc_text(schedule["next_run_at"]) + timedelta(seconds=1)
+    # Then no job is made, the schedule says why, and it goes on to its next run
+    assert scheduler.fire_due(due) == []
+    after = scheduler.get(schedule["id"])
+    assert after["jobs"] == [] and after["last_job_id"] is None
+    assert "job directory" in after["last_error"]["message"]
+    assert after["next_run_at"] == schedule["next_runs"][1]
+    assert [claim["error"] is not None for claim in scheduler.store.claims(schedule["id"])] == [
+        True
+    ]
+    assert not list((scheduler.jobs.jobs_root).glob("[0-9a-f]*"))  # no job directory either
+    # When it is saved with its path again, its input is frozen anew and it runs
+    scheduler.update(schedule["id"], path=str(script))
+    job = scheduler.run_now(schedule["id"])
+    assert scheduler.get(schedule["id"])["last_error"] is None
+    wait_until(lambda: scheduler.jobs.get(job["id"])["status"] in FINAL)
+    assert scheduler.jobs.get(job["id"])["status"] == "completed"
