@@ -356,6 +356,8 @@ def submit(
     wait: bool = False,
     kernel_name: str | None = None,
     time_limit: str | int | None = None,
+    max_retries: int = 0,
+    retry_delay_seconds: float = 0,
 ) -> Job:
     """Run a notebook (.ipynb, through papermill) or a Python script (.py) as a job.
 
@@ -369,6 +371,8 @@ def submit(
     wait: wait for it to finish (an interrupt stops the waiting, not the job).
     time_limit: stop it after this long on any backend, in SLURM's formats ("1:30:00",
     "2-00:00", "45:00" or a number of minutes); it then fails with the reason "time limit".
+    max_retries: run a failed job again, as a new attempt, up to this many times, after
+    retry_delay_seconds (never a cancelled one, nor one stopped by its time limit).
     """
     if time_limit is not None:
         resources = {**(resources or {}), "time_limit": time_limit}
@@ -380,6 +384,8 @@ def submit(
         name=name,
         kernel_name=kernel_name,
         resources=resources,
+        max_retries=max_retries,
+        retry_delay_seconds=retry_delay_seconds,
     )
     job = Job(info["id"], info)
     _remember_last_job(job.id)

@@ -168,6 +168,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop the job after this long, on any backend: HH:MM:SS, D-HH:MM:SS, MM:SS "
         "or minutes (the same as --resource time_limit=TIME)",
     )
+    sub.add_argument(
+        "--retries",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run a failed job again up to N times, each a new attempt (not after a cancel)",
+    )
+    sub.add_argument(
+        "--retry-delay",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait this long before each retry (default: 0)",
+    )
     how = sub.add_mutually_exclusive_group()
     how.add_argument(
         "--wait", action="store_true", help="wait until it finishes; exit 0 only if it completed"
@@ -259,6 +273,8 @@ def _submit(args: argparse.Namespace) -> int:
         kernel_name=args.kernel,
         resources=_resources(args.resource),
         time_limit=args.time_limit,
+        max_retries=args.retries,
+        retry_delay_seconds=args.retry_delay,
     )
     if not args.json:
         print(job.id, flush=True)

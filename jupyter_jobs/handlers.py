@@ -22,7 +22,16 @@ from .worker import ManagerWorker
 
 AUTH_RESOURCE = "jupyter_jobs"
 JOB_ID = r"(?P<job_id>[^/]+)"
-REQUEST_FIELDS = {"path", "parameters", "backend", "name", "kernel_name", "resources"}
+REQUEST_FIELDS = {
+    "path",
+    "parameters",
+    "backend",
+    "name",
+    "kernel_name",
+    "resources",
+    "max_retries",
+    "retry_delay_seconds",
+}
 
 
 class JobsAPIHandler(ExtensionHandlerMixin, APIHandler):
@@ -140,7 +149,12 @@ class OutputHandler(JobsAPIHandler):
     @authorized
     async def get(self, job_id: str) -> None:
         with self.errors_as_http():
-            kind, data = await self.worker.run(self.manager.output, job_id)
+            attempt = self.get_query_argument("attempt", None)
+            kind, data = await self.worker.run(
+                self.manager.output,
+                job_id,
+                attempt=None if attempt is None else self.int_argument("attempt", 1),
+            )
         content_type = "application/x-ipynb+json" if kind == "notebook" else "text/plain"
         self.finish(data, set_content_type=f"{content_type}; charset=UTF-8")
 

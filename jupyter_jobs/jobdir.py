@@ -19,6 +19,7 @@ This module imports nothing heavy: the runner starts with it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .private import open_private, touch_private, write_private_atomically
+from .private import make_private_dir, open_private, touch_private, write_private_atomically
 
 ACTIVE_STATES = ("queued", "running", "cancelling")
 FINAL_STATES = ("completed", "failed", "cancelled")
@@ -70,6 +71,8 @@ class JobSpec:
     queue_limit: int = 1
     queue_position: int = 0  # submission time in ns: the local queue runs jobs in this order
     cancel_grace_seconds: float = 5.0
+    max_retries: int = 0  # a failed attempt is run again this many times at most
+    retry_delay_seconds: float = 0.0
     time_limit_seconds: int | None = None  # the runner stops the job after this long running
     usage_interval_seconds: float = 2.0  # between two samples of what the job's processes use
     # Who submitted it, and when (epoch seconds): a runner that has written nothing yet is
@@ -100,6 +103,7 @@ class JobDirectory:
     output_text_path = property(lambda self: self.path / "output.txt")
     cancel_request_path = property(lambda self: self.path / "cancel-requested")
     runner_log_path = property(lambda self: self.path / "runner.log")
+    attempts_dir = property(lambda self: self.path / "attempts")
     usage_path = property(lambda self: self.path / "usage.json")
     usage_samples_path = property(lambda self: self.path / "usage.jsonl")
     input_dir = property(lambda self: self.path / "input")
@@ -156,6 +160,37 @@ class JobDirectory:
         if not isinstance(data, dict):
             return self._status_from_events()
         return _checked_status(data)
+
+    def attempt_dir(self, attempt: int) -> JobDirectory:
+        """Where a failed attempt's files were kept: a job directory of its own shape."""
+        return JobDirectory(self.attempts_dir / str(attempt))
+
+    def archive_attempt(self, attempt: int, final_state: dict[str, Any]) -> None:
+        """Move the files of a failed attempt (output, results, usage) to attempts/N/."""
+        target = self.attempt_dir(attempt)
+        make_private_dir(target.path, parents=True)
+        for name in ATTEMPT_FILES:
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(self.path / name, target.path / name)
+        _write_json_atomically(target.status_path, final_state)
+
+    def read_attempts(self) -> list[dict[str, Any]]:
+        """The failed attempts kept, oldest first: their number, status, times and error."""
+        attempts = []
+        with contextlib.suppress(OSError):
+            for entry in self.attempts_dir.iterdir():
+                if entry.name.isdigit():
+                    state = JobDirectory(entry).read_status() or {}
+                    attempts.append(
+                        {
+                            "attempt": int(entry.name),
+                            "status": state.get("status", "failed"),
+                            "started_at": state.get("started_at"),
+                            "finished_at": state.get("finished_at"),
+                            "error": state.get("error"),
+                        }
+                    )
+        return sorted(attempts, key=lambda a: a["attempt"])
 
     def read_usage(self) -> dict[str, Any]:
         """The job's last usage summary: every figure None where unknown, or damaged."""
@@ -339,6 +374,11 @@ USAGE_FIELDS = (
 )
 USAGE_SAMPLE_FIELDS = ("time", "cpu_percent", "rss_bytes", "gpu_memory_bytes")
 MAX_USAGE_SAMPLES = 2000
+
+
+# What an attempt leaves that the next one would write over. (Not slurm.out: on a
+# cluster, attempts run in the one batch job, whose output file stays open.)
+ATTEMPT_FILES = ("output.ipynb", "output.txt", "results", "usage.json", "usage.jsonl")
 
 
 def empty_usage() -> dict[str, Any]:

@@ -45,6 +45,7 @@ from .validation import (
     check_optional_string,
     check_parameters,
     check_resources,
+    check_retries,
     parse_time,
     resolve_input,
 )
@@ -128,6 +129,8 @@ class JobManager:
         name: Any = None,
         kernel_name: Any = None,
         resources: Any = None,
+        max_retries: Any = None,
+        retry_delay_seconds: Any = None,
         *,
         schedule_id: str | None = None,
         frozen_input: Path | None = None,
@@ -143,6 +146,7 @@ class JobManager:
         else:
             source, given_path, kind = Path(path), str(path), KINDS[Path(path).suffix.lower()]
         parameters = check_parameters(parameters)
+        max_retries, retry_delay_seconds = check_retries(max_retries, retry_delay_seconds)
         backend_name = check_optional_string(backend, "backend") or self.default_backend
         chosen = self._backend(backend_name)
         if not chosen.is_available():
@@ -167,6 +171,8 @@ class JobManager:
             submit_host=socket.gethostname(),
             submitted_at=time.time(),
             usage_interval_seconds=chosen.usage_interval_seconds,
+            max_retries=max_retries,
+            retry_delay_seconds=retry_delay_seconds,
         )
         if resources.get("time_limit") and not chosen.enforces_time_limit:
             spec.time_limit_seconds = time_limit_seconds(resources["time_limit"])
@@ -186,6 +192,8 @@ class JobManager:
             kernel_name=kernel_name,
             progress_total=1 if kind == "script" else 0,
             schedule_id=schedule_id,
+            max_retries=max_retries,
+            retry_delay_seconds=retry_delay_seconds,
         )
         self.store.add(record)
         try:
@@ -307,14 +315,19 @@ class JobManager:
         self._log_hints[job_id] = hint
         return events, next_seq
 
-    def output(self, job_id: str) -> tuple[str, bytes]:
+    def output(self, job_id: str, attempt: int | None = None) -> tuple[str, bytes]:
         """The output as it stands: ("notebook", ipynb bytes) or ("text", utf-8 bytes).
 
-        Fetching the output of a finished job marks its results as seen, which
-        lets it be removed without force.
+        With attempt, that of an earlier attempt of a retried job. Fetching the output
+        of a finished job marks its results as seen, which lets it be removed without force.
         """
         record = self._record(job_id)
-        path = self._job_files(record).output_path(record.kind)
+        jobdir = self._job_files(record)
+        if attempt is not None and attempt != record.attempt:
+            if not 1 <= attempt < record.attempt:
+                raise NotFound(f"Job {job_id} has no attempt {attempt} (it is at {record.attempt})")
+            jobdir = jobdir.attempt_dir(attempt)
+        path = jobdir.output_path(record.kind)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -484,9 +497,14 @@ class JobManager:
             "status": status,
             "started_at": runner.get("started_at"),
             "usage": jobdir.read_usage(),
+            "attempt": _attempt_of(runner, record),
         }
         if state is not None:
             changes["status_reason"] = state.reason
+        if runner.get("reason") and status == "queued":
+            changes["status_reason"] = runner["reason"]  # "retrying in 60 s (attempt 2 of 3)"
+        elif status == "running" and state is None:
+            changes["status_reason"] = None  # whatever it waited for, it runs now
         self._apply(record, changes)
 
     def _finish(
@@ -514,6 +532,7 @@ class JobManager:
                 "error": error,
                 "status_reason": state.reason if state and state.error else runner.get("reason"),
                 "usage": jobdir.read_usage(),
+                "attempt": _attempt_of(runner, record),
             },
         )
 
@@ -616,7 +635,24 @@ class JobManager:
             "output_fetched": record.output_fetched,
             "usage": record.usage or empty_usage(),
             "schedule_id": record.schedule_id,
+            "attempt": record.attempt,
+            "max_retries": record.max_retries,
+            "retry_delay_seconds": record.retry_delay_seconds,
+            "attempts": self._attempts(record),
         }
+
+    @staticmethod
+    def _attempts(record: JobRecord) -> list[dict[str, Any]]:
+        """Every attempt, the current one last: the earlier ones were kept under attempts/N/."""
+        earlier = JobDirectory(record.job_dir).read_attempts() if record.attempt > 1 else []
+        current = {
+            "attempt": record.attempt,
+            "status": record.status,
+            "started_at": record.started_at,
+            "finished_at": record.finished_at,
+            "error": record.error,
+        }
+        return [*earlier, current]
 
     def _shown_path(self, path: str | Path) -> str:
         """Relative to the root directory when inside it, absolute otherwise."""
@@ -642,3 +678,9 @@ def _check_notebook(job_id: str, path: Path, data: bytes) -> None:
             return
         problem = "it is not a notebook"
     raise Conflict(f"The output notebook of job {job_id} is damaged: {problem}; see {path}")
+
+
+def _attempt_of(runner: dict[str, Any], record: JobRecord) -> int:
+    """The attempt the runner is at (it counts from 1; an old runner does not say)."""
+    attempt = runner.get("attempt")
+    return attempt if isinstance(attempt, int) and attempt >= 1 else record.attempt

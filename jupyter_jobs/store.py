@@ -104,10 +104,22 @@ def _v2_to_v3(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def _v3_to_v4(db: sqlite3.Connection) -> None:
+    """Version 4: retries; a failed job runs again as a new attempt, up to max_retries times."""
+    db.execute("ALTER TABLE jobs ADD COLUMN max_retries INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE jobs ADD COLUMN retry_delay_seconds REAL NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1")
+
+
 # MIGRATIONS[n] brings a store of version n to version n + 1. Each runs in the one
 # transaction of the whole upgrade: a store is migrated fully or not at all. To change
 # the store, append a step here (a new column needs a JobRecord field with a default).
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v0_to_v1, _v1_to_v2, _v2_to_v3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v0_to_v1,
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -143,6 +155,9 @@ class JobRecord:
     output_fetched: bool = False
     usage: dict[str, Any] | None = None
     schedule_id: str | None = None  # the schedule that fired it, if one did
+    max_retries: int = 0
+    retry_delay_seconds: float = 0.0
+    attempt: int = 1
 
 
 _COLUMNS = [f.name for f in fields(JobRecord)]

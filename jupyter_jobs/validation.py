@@ -90,3 +90,30 @@ def parse_time(value: str | None, field: str) -> str | None:
         moment = moment.replace(tzinfo=timezone.utc)
     moment = moment.astimezone(timezone.utc)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+MAX_RETRIES = 100
+MAX_RETRY_DELAY_SECONDS = 7 * 86400
+
+
+def check_retries(max_retries: Any, retry_delay_seconds: Any) -> tuple[int, float]:
+    """How often a failed job is run again, and after how long."""
+    if max_retries is None:
+        max_retries = 0
+    if (
+        isinstance(max_retries, bool)
+        or not isinstance(max_retries, int)
+        or not 0 <= max_retries <= MAX_RETRIES
+    ):
+        raise InvalidRequest(f"'max_retries' must be a whole number from 0 to {MAX_RETRIES}")
+    if retry_delay_seconds is None:
+        retry_delay_seconds = 0
+    if (
+        isinstance(retry_delay_seconds, bool)
+        or not isinstance(retry_delay_seconds, (int, float))
+        or not 0 <= retry_delay_seconds <= MAX_RETRY_DELAY_SECONDS
+    ):
+        raise InvalidRequest(
+            f"'retry_delay_seconds' must be a number of seconds from 0 to {MAX_RETRY_DELAY_SECONDS}"
+        )
+    return max_retries, float(retry_delay_seconds)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 import traceback
 from typing import Any
 
-from ..jobdir import JOB_DIR_ENV, JOB_ENV_MARKER, DamagedFile, JobDirectory, JobSpec
+from ..jobdir import JOB_DIR_ENV, JOB_ENV_MARKER, DamagedFile, JobDirectory, JobSpec, utc_now
 from ..private import private_copy, tighten_file, touch_private
 from ..processes import kill_job_processes
 from .queue import wait_for_slot
@@ -33,11 +34,7 @@ def run(job_dir: str) -> int:
     stop.watch(jobdir.cancel_request_path)
     recorder = RunRecorder(jobdir, on_disk_full=stop.request)
     slot = None
-    limit: TimeLimit | None = None
-    sampler: UsageSampler | None = None
-    status: str
-    error: dict[str, Any] | None = None
-    reason: str | None = None  # a short why, beside the error: "time limit"
+    attempt = 1
     try:
         recorder.set_status("queued")
         if spec.queue_dir:
@@ -48,32 +45,76 @@ def run(job_dir: str) -> int:
                 spec.id,
                 should_stop=lambda: stop.requested,
             )
-        if stop.requested:
-            status = "cancelled"
-        else:
-            recorder.set_status("running")
-            sampler = UsageSampler(spec.id, jobdir, spec.usage_interval_seconds)
-            sampler.start()
-            if spec.time_limit_seconds:
-                limit = TimeLimit(spec.time_limit_seconds, stop)
-            _create_output(spec, jobdir)
-            status, error = _run_kind(spec.kind, spec, jobdir, recorder, stop)
     except Exception as e:
-        if recorder.disk_full is None:  # one written outside the recorder: the queue's
-            recorder.disk_full = disk_full_cause(e)
-        if stop.requested:  # e.g. a kernel stopped while it was still starting
-            status = "cancelled"
-        else:
-            status = "failed"
-            error = {
-                "message": f"The runner failed: {e}",
-                "traceback": traceback.format_exc().splitlines(),
-            }
+        status, error = _runner_failure(e, recorder, stop)
+        status, error, reason = _judged(spec, jobdir, recorder, stop, None, status, error)
+    else:
+        while True:
+            status, error, reason = _attempt(spec, jobdir, recorder, stop)
+            if not _retries(spec, attempt, status, stop, recorder):
+                break
+            _archive_attempt(jobdir, recorder, attempt, error)
+            attempt += 1
+            _wait_to_retry(spec, recorder, stop, attempt)
     stop.unwatch()
+    tighten_file(jobdir.output_path(spec.kind))  # whoever wrote it last: the owner's alone
+    recorder.finish(status, error, reason=reason)
+    if slot is not None:
+        slot.release()
+    return 0 if status == "completed" else 1
+
+
+def _attempt(
+    spec: JobSpec, jobdir: JobDirectory, recorder: RunRecorder, stop: StopRequest
+) -> tuple[str, dict[str, Any] | None, str | None]:
+    """Run the work once: its status, error and short reason ("time limit")."""
+    if stop.requested:  # while it waited in the queue, or to retry
+        return _judged(spec, jobdir, recorder, stop, None, "cancelled", None)
+    limit: TimeLimit | None = None
+    sampler: UsageSampler | None = None
+    error: dict[str, Any] | None = None
+    try:
+        recorder.set_status("running")
+        sampler = UsageSampler(spec.id, jobdir, spec.usage_interval_seconds)
+        sampler.start()
+        if spec.time_limit_seconds:
+            limit = TimeLimit(spec.time_limit_seconds, stop)
+        _create_output(spec, jobdir)
+        status, error = _run_kind(spec.kind, spec, jobdir, recorder, stop)
+    except Exception as e:
+        status, error = _runner_failure(e, recorder, stop)
     if limit is not None:
         limit.cancel()
     if sampler is not None:
         sampler.stop()  # its last sample, before the processes are ended below
+    return _judged(spec, jobdir, recorder, stop, limit, status, error)
+
+
+def _runner_failure(
+    e: Exception, recorder: RunRecorder, stop: StopRequest
+) -> tuple[str, dict[str, Any] | None]:
+    """The status of a run the runner itself failed at (not the work)."""
+    if recorder.disk_full is None:  # one written outside the recorder: the queue's
+        recorder.disk_full = disk_full_cause(e)
+    if stop.requested:  # e.g. a kernel stopped while it was still starting
+        return "cancelled", None
+    return "failed", {
+        "message": f"The runner failed: {e}",
+        "traceback": traceback.format_exc().splitlines(),
+    }
+
+
+def _judged(
+    spec: JobSpec,
+    jobdir: JobDirectory,
+    recorder: RunRecorder,
+    stop: StopRequest,
+    limit: TimeLimit | None,
+    status: str,
+    error: dict[str, Any] | None,
+) -> tuple[str, dict[str, Any] | None, str | None]:
+    """The status a run ends with, told by why it stopped; nothing of it left running."""
+    reason = None
     if recorder.disk_full is not None:
         # Whatever the work made of it, its output is cut short: that is the reason.
         status, error = "failed", _disk_full_error(jobdir, recorder.disk_full)
@@ -94,11 +135,49 @@ def run(job_dir: str) -> int:
         # Nothing of a stopped or failed job may keep running: a notebook's
         # background process, a kernel that ignored the interrupt.
         kill_job_processes(spec.id, exclude=os.getpid())
-    tighten_file(jobdir.output_path(spec.kind))  # whoever wrote it last: the owner's alone
-    recorder.finish(status, error, reason=reason)
-    if slot is not None:
-        slot.release()
-    return 0 if status == "completed" else 1
+    return status, error, reason
+
+
+def _retries(
+    spec: JobSpec, attempt: int, status: str, stop: StopRequest, recorder: RunRecorder
+) -> bool:
+    """Whether a failed attempt is run again: only a failure of the work itself is.
+
+    Never a cancel; nor a stop nobody asked for (a time limit, a signal: the same limit
+    would stop it again, and a runner being terminated cannot go on), nor a full disk.
+    """
+    return (
+        status == "failed"
+        and attempt <= spec.max_retries
+        and not stop.requested
+        and recorder.disk_full is None
+    )
+
+
+def _archive_attempt(
+    jobdir: JobDirectory, recorder: RunRecorder, attempt: int, error: dict[str, Any] | None
+) -> None:
+    """Keep the failed attempt's output, results and usage under attempts/N/."""
+    tighten_file(jobdir.output_notebook_path)
+    tighten_file(jobdir.output_text_path)
+    with recorder.writing():
+        ended = {"status": "failed", "error": error, "finished_at": utc_now()}
+        jobdir.archive_attempt(attempt, {**recorder.state, **ended})
+    recorder.events.append("attempt", attempt=attempt, status="failed", error=error)
+
+
+def _wait_to_retry(spec: JobSpec, recorder: RunRecorder, stop: StopRequest, attempt: int) -> None:
+    """Queued again for the retry delay; a cancel meanwhile ends the wait (and the job)."""
+    total = spec.max_retries + 1
+    delay = spec.retry_delay_seconds
+    recorder.update(
+        attempt=attempt, reason=f"retrying in {delay:g} s (attempt {attempt} of {total})"
+    )
+    recorder.set_status("queued")
+    deadline = time.monotonic() + delay
+    while not stop.requested and time.monotonic() < deadline:
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+    recorder.update(reason=None, progress={"done": 0, "total": 0})
 
 
 def _disk_full_error(jobdir: JobDirectory, cause: OSError) -> dict[str, Any]:
