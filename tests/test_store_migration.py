@@ -10,6 +10,7 @@ import hashlib
 import shutil
 import sqlite3
 import stat
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from traitlets.config import Config
 
 from jupyter_jobs import store as store_module
 from jupyter_jobs.configuration import JobsConfig
-from jupyter_jobs.store import SCHEMA_VERSION, JobStore, StoreTooNew
+from jupyter_jobs.store import SCHEMA_VERSION, JobRecord, JobStore, StoreTooNew
 
 STORE_V0 = Path(__file__).parent / "data" / "store-v0.sqlite"
 # What the first release's jobs were, as it stored them.
@@ -117,7 +118,11 @@ def test_a_store_of_the_first_release_is_migrated_and_its_jobs_stay_listable(
     # file is now the owner's alone
     after = rows(old_store)
     assert {job_id: {k: row[k] for k in before[job_id]} for job_id, row in after.items()} == before
-    assert all(row[k] is None for row in after.values() for k in set(row) - set(JOB_COLUMNS_V0))
+    defaults = {f.name: f.default for f in fields(JobRecord)}
+    added = set(next(iter(after.values()))) - set(JOB_COLUMNS_V0)
+    assert {k: {row[k] for row in after.values()} for k in added} == {
+        k: {defaults[k]} for k in added
+    }
     assert user_version(old_store) == SCHEMA_VERSION
     assert stat.S_IMODE(old_store.stat().st_mode) == 0o600
 
