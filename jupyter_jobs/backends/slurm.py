@@ -151,16 +151,17 @@ def _job_name(name: str) -> str:
 
 
 def _array_name(names: list[str]) -> str:
-    """One name for an array of runs: what their names share ("train" of "train [0]",
-    "train [1]"), or the first run's name when they share nothing."""
-    shared = names[0]
+    """One name for an array of runs: the words their names share ("train" of "train lr=0.1"
+    and "train lr=0.3"), or the first run's name when they share none."""
+    shared = names[0].split()
     for name in names[1:]:
+        words = name.split()
         length = next(
-            (i for i, (a, b) in enumerate(zip(shared, name, strict=False)) if a != b), None
+            (i for i, (a, b) in enumerate(zip(shared, words, strict=False)) if a != b),
+            min(len(shared), len(words)),
         )
-        shared = shared[: min(len(shared), len(name)) if length is None else length]
-    shared = shared.rstrip(" \t[(#:=,;-_")
-    return _job_name(shared or names[0])
+        shared = shared[:length]
+    return _job_name(" ".join(shared) or names[0])
 
 
 def parse_backend_id(backend_id: str | None) -> tuple[int, int | None] | None:
