@@ -26,6 +26,7 @@ from conftest import stdout_text, wait_until, write_notebook
 from traitlets.config import Config
 
 from jupyter_jobs.backends.slurm import ARRAYS_DIR, STATE_NAME
+from jupyter_jobs.backends.slurm_states import array_task_covers
 from jupyter_jobs.configuration import JobsConfig
 from jupyter_jobs.jobdir import JobDirectory, JobSpec, utc_now
 from jupyter_jobs.manager import JobManager
@@ -173,6 +174,13 @@ def printed(manager: JobManager, job_id: str) -> str:
 
 def job_dir(job: dict[str, Any], manager: JobManager) -> Path:
     return Path(manager.store.get(job["id"]).job_dir)
+
+
+def test_the_tasks_an_array_entry_holds_are_read_from_its_task_string():
+    # SLURM's forms: a range with a limit, single indices, ranges with a step
+    assert [i for i in range(8) if array_task_covers("2-3%2", i)] == [2, 3]
+    assert [i for i in range(12) if array_task_covers("1,4,6-10:2%3", i)] == [1, 4, 6, 8, 10]
+    assert not array_task_covers("", 0)
 
 
 def test_a_sweep_is_one_array_that_keeps_to_its_limit(manager: JobManager, folder: Path):
