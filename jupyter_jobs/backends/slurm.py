@@ -12,6 +12,13 @@ stay in spec.json.
 
 SLURM forgets finished jobs after `MinJobAge` (5 minutes by default), so the
 first final state seen is kept in the job directory (`slurm-state.json`).
+
+A sweep is one job array (`submit_group`): one `sbatch --array=0-N[%K]` whose single
+batch script picks its run's job directory by `SLURM_ARRAY_TASK_ID`. Run i's backend
+id is `<array id>_<i>`, which is also what scancel takes to stop that run alone. Each
+run still writes slurm.out and slurm.err in its own job directory: sbatch's `%a`
+pattern names a link to it (`<jobs root>/.slurm-arrays/<group>/<i>`), removed once
+every task has opened its files (see `_clean_up_arrays`).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,13 +40,21 @@ from typing import Any
 from traitlets import Float, List, Unicode
 
 from ..errors import BackendUnavailable, InvalidRequest
-from ..jobdir import JobDirectory, JobSpec, utc_now
-from ..private import SCRIPT_MODE, open_private, touch_private, write_private_atomically
+from ..jobdir import JOB_ENV_MARKER, JobDirectory, JobSpec, utc_now
+from ..private import (
+    SCRIPT_MODE,
+    make_private_dir,
+    open_private,
+    touch_private,
+    write_private_atomically,
+)
 from ..processes import runner_environment
 from ..store import JobRecord
 from .base import Backend, BackendState, ResourceOption
 from .slurm_states import (
     FINAL_STATES,
+    WAITING_STATES,
+    ArrayListing,
     SlurmJob,
     ending_from_output,
     parse_job,
@@ -50,6 +66,16 @@ SCRIPT_NAME = "slurm-job.sh"
 STDOUT_NAME = "slurm.out"
 STDERR_NAME = "slurm.err"
 STATE_NAME = "slurm-state.json"
+# A run of a job array: its task index and the array's batch script, in its job directory.
+ARRAY_RUN_NAME = "slurm-array.json"
+# Beside the job directories: one folder per array, for its script and its output links.
+ARRAYS_DIR = ".slurm-arrays"
+ARRAY_SCRIPT_NAME = "slurm-array.sh"
+ARRAY_INFO_NAME = "array.json"  # the array's id, once sbatch gave it
+# An array submitted this shortly before a squeue call may be missing from its answer (the
+# call began first, or another host's clock is ahead): its folder is kept until a later one.
+ARRAY_LISTING_MARGIN = 10.0
+BACKEND_ID_RE = re.compile(r"^([0-9]+)(?:_([0-9]+))?$")  # a job's id, or an array task's
 COMMANDS = ("sbatch", "squeue", "scancel")
 
 MEMORY_RE = re.compile(r"^([1-9][0-9]*)([KMGT]?)$")
@@ -74,6 +100,7 @@ REFUSALS = (
     "invalid qos",
     "job violates accounting/qos policy",
     "node count specification invalid",
+    "invalid job array specification",
 )
 # Slurm writes lines like "slurmstepd-n1: error: *** JOB 3 ON n1 CANCELLED AT ... ***" and
 # "... exceeded memory limit (...), being killed" into the job's output files.
@@ -121,6 +148,29 @@ def _literal_path(path: Path) -> str:
 def _job_name(name: str) -> str:
     """The job's name for --job-name: one line of printable characters (it is one argv item)."""
     return "".join(ch if ch.isprintable() else " " for ch in name).strip() or "jupyter-job"
+
+
+def _array_name(names: list[str]) -> str:
+    """One name for an array of runs: the words their names share ("train" of "train lr=0.1"
+    and "train lr=0.3"), or the first run's name when they share none."""
+    shared = names[0].split()
+    for name in names[1:]:
+        words = name.split()
+        length = next(
+            (i for i, (a, b) in enumerate(zip(shared, words, strict=False)) if a != b),
+            min(len(shared), len(words)),
+        )
+        shared = shared[:length]
+    return _job_name(" ".join(shared) or names[0])
+
+
+def parse_backend_id(backend_id: str | None) -> tuple[int, int | None] | None:
+    """(job id, None) for a job, (array id, task index) for a run of an array ("24_3");
+    None for anything else (a job whose sbatch has not answered yet)."""
+    match = BACKEND_ID_RE.match(backend_id or "")
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2)) if match.group(2) is not None else None
 
 
 class SlurmBackend(Backend):
@@ -386,18 +436,36 @@ class SlurmBackend(Backend):
     def sbatch_args(self, job: JobRecord, jobdir: JobDirectory, spec: JobSpec) -> list[str]:
         """sbatch's arguments for the job, up to (not including) the script."""
         path = jobdir.path.resolve()
+        return self._sbatch_args(
+            _job_name(job.name),
+            spec,
+            job.resources or {},
+            _literal_path(path / STDOUT_NAME),
+            _literal_path(path / STDERR_NAME),
+        )
+
+    def _sbatch_args(
+        self, name: str, spec: JobSpec, resources: dict[str, Any], output: str, error: str
+    ) -> list[str]:
+        """sbatch's arguments up to the script; output and error are sbatch filename patterns."""
         args = [
             "--parsable",
-            f"--job-name={_job_name(job.name)}",
+            f"--job-name={name}",
             "--no-requeue",  # a rerun from the start would write over the job's files
             f"--chdir={spec.cwd}",
-            f"--output={_literal_path(path / STDOUT_NAME)}",
-            f"--error={_literal_path(path / STDERR_NAME)}",
-            *self.sbatch_resource_args(job.resources or {}),
+            f"--output={output}",
+            f"--error={error}",
+            *self.sbatch_resource_args(resources),
         ]
         if self.account:
             args.append(f"--account={self.account}")
         return args + list(self.extra_sbatch_args)
+
+    @staticmethod
+    def _touch_outputs(jobdir: JobDirectory) -> None:
+        # slurmstepd opens existing output files without changing their mode: they stay 0600.
+        for name in (STDOUT_NAME, STDERR_NAME):
+            touch_private(jobdir.path / name)
 
     def submit(self, job: JobRecord, jobdir: JobDirectory) -> str:
         spec = jobdir.read_spec()
@@ -405,16 +473,14 @@ class SlurmBackend(Backend):
         with open_private(script, "w") as f:
             f.write(self.batch_script(jobdir))
         script.chmod(SCRIPT_MODE)
-        # slurmstepd opens existing output files without changing their mode: they stay 0600.
-        for name in (STDOUT_NAME, STDERR_NAME):
-            touch_private(jobdir.path / name)
-        result = self._run(
-            "sbatch",
-            *self.sbatch_args(job, jobdir, spec),
-            str(script.resolve()),
-            # sbatch exports this environment to the job: marked as this job's, no other's.
-            env=runner_environment(job.id),
-        )
+        self._touch_outputs(jobdir)
+        # sbatch exports this environment to the job: marked as this job's, no other's.
+        return self._sbatch(self.sbatch_args(job, jobdir, spec), script, runner_environment(job.id))
+
+    def _sbatch(self, args: list[str], script: Path, env: dict[str, str]) -> str:
+        """Run sbatch; the job's (or array's) id. InvalidRequest when SLURM refuses what was
+        asked for, BackendUnavailable when it cannot take jobs."""
+        result = self._run("sbatch", *args, str(script.resolve()), env=env)
         if result.returncode != 0:
             message = (
                 " ".join(
@@ -432,6 +498,131 @@ class SlurmBackend(Backend):
         if not job_id.isdigit():
             raise BackendUnavailable(f"sbatch answered something other than a job id: {first!r}")
         return job_id
+
+    # -- job arrays (sweeps) ------------------------------------------------------------
+
+    def array_script(self, jobs: list[tuple[JobRecord, JobDirectory]]) -> str:
+        """The array's batch script: task i execs the runner on the i-th job directory.
+
+        The directories and job ids are shell-quoted array items, picked by index; nothing
+        else of the runs is in here (their parameters stay in their spec.json).
+        """
+        lines = [
+            "#!/bin/bash",
+            "# Written by jupyter-jobs' SLURM backend for a job array: task i runs the runner",
+            "# on the i-th job directory below, which holds everything the run needs.",
+            "job_dirs=(",
+            *(f"  {shlex.quote(str(jobdir.path.resolve()))}" for _, jobdir in jobs),
+            ")",
+            "job_ids=(",
+            *(f"  {shlex.quote(job.id)}" for job, _ in jobs),
+            ")",
+            'task="${SLURM_ARRAY_TASK_ID:?this script runs as a task of a SLURM job array}"',
+        ]
+        if self.script_prologue.strip():
+            lines += ["# Set by the administrator (SlurmBackend.script_prologue):"]
+            lines += self.script_prologue.strip().splitlines()
+        lines += [
+            # The runner's own process carries its job's marker too (job_processes finds it).
+            f'export {JOB_ENV_MARKER}="${{job_ids[$task]}}"',
+            f'exec {shlex.quote(self.python)} -m jupyter_jobs.runner "${{job_dirs[$task]}}"',
+        ]
+        return "\n".join(lines) + "\n"
+
+    def submit_group(
+        self, jobs: list[tuple[JobRecord, JobDirectory]], max_concurrent: int | None = None
+    ) -> list[str]:
+        """One job array for the runs of a sweep: `sbatch --array=0-N[%K]`, K = max_concurrent.
+
+        The runs share their input's directory and their resources (they are one sweep's).
+        Returns `<array id>_<i>` for run i.
+        """
+        if not jobs:
+            return []
+        if max_concurrent is not None and (
+            isinstance(max_concurrent, bool)
+            or not isinstance(max_concurrent, int)
+            or max_concurrent < 1
+        ):
+            raise InvalidRequest("'max_concurrent' must be a whole number of at least 1")
+        specs = [jobdir.read_spec() for _, jobdir in jobs]
+        first, first_dir = jobs[0]
+        if any(spec.cwd != specs[0].cwd for spec in specs) or any(
+            (job.resources or {}) != (first.resources or {}) for job, _ in jobs
+        ):
+            raise InvalidRequest(
+                "The runs of one SLURM job array must share their directory and resources"
+            )
+        arrays_dir = make_private_dir(first_dir.path.resolve().parent / ARRAYS_DIR)
+        group = Path(tempfile.mkdtemp(prefix=f"{first.id}-", dir=arrays_dir))  # made 0700
+        try:
+            script = group / ARRAY_SCRIPT_NAME
+            with open_private(script, "w") as f:
+                f.write(self.array_script(jobs))
+            script.chmod(SCRIPT_MODE)
+            for index, (_, jobdir) in enumerate(jobs):
+                self._touch_outputs(jobdir)
+                (group / str(index)).symlink_to(jobdir.path.resolve(), target_is_directory=True)
+                run = {"array_task_id": index, "script": str(script.resolve())}
+                write_private_atomically(jobdir.path / ARRAY_RUN_NAME, json.dumps(run))
+            last = len(jobs) - 1
+            spec = f"0-{last}" + (f"%{max_concurrent}" if max_concurrent is not None else "")
+            links = _literal_path(group.resolve())
+            args = self._sbatch_args(
+                _array_name([job.name for job, _ in jobs]),
+                specs[0],
+                first.resources or {},
+                f"{links}/%a/{STDOUT_NAME}",
+                f"{links}/%a/{STDERR_NAME}",
+            )
+            # Each task's marker is set by the script: the environment carries none.
+            array_id = self._sbatch([f"--array={spec}", *args], script, runner_environment(None))
+            write_private_atomically(
+                group / ARRAY_INFO_NAME,
+                json.dumps({"array_job_id": array_id, "submitted_at": time.time()}),
+            )
+        except BaseException:
+            shutil.rmtree(group, ignore_errors=True)
+            for _, jobdir in jobs:
+                with contextlib.suppress(OSError):
+                    (jobdir.path / ARRAY_RUN_NAME).unlink()
+            raise
+        return [f"{array_id}_{index}" for index in range(len(jobs))]
+
+    def _clean_up_arrays(self, arrays: ArrayListing, folders: set[Path], listed_at: float) -> None:
+        """Remove an array's folder (script, output links) once no task of it will still
+        open its output files: every task has ended, or its runner has started. Only
+        arrays submitted well before squeue was called are judged from its answer."""
+        for folder in folders:
+            try:
+                groups = list(folder.iterdir())
+            except OSError:
+                continue
+            for group in groups:
+                try:
+                    info = json.loads((group / ARRAY_INFO_NAME).read_text())
+                    array_id = int(info["array_job_id"])
+                    submitted_at = float(info["submitted_at"])
+                except (OSError, ValueError, TypeError, KeyError):
+                    continue  # being submitted, or not ours
+                if submitted_at > listed_at - ARRAY_LISTING_MARGIN:
+                    continue
+                script = str((group / ARRAY_SCRIPT_NAME).resolve())
+                entries = [
+                    entry for entry in arrays.entries(array_id) if entry.command in ("", script)
+                ]
+                if all(self._launched(entry, group) for entry in entries):
+                    shutil.rmtree(group, ignore_errors=True)
+
+    @staticmethod
+    def _launched(entry: SlurmJob, group: Path) -> bool:
+        """Whether this array entry no longer needs its output link."""
+        if entry.final or entry.state == "COMPLETING":
+            return True
+        if entry.array_task_id is None or entry.state in WAITING_STATES:
+            return False  # still waiting to start
+        # Running: slurmstepd opened the output files before it ran the script
+        return (group / str(entry.array_task_id) / "status.json").exists()
 
     # -- poll ------------------------------------------------------------------------
 
@@ -464,14 +655,21 @@ class SlurmBackend(Backend):
                 unknown.append((job, jobdir))
         if not unknown:
             return states
+        listed_at = time.time()
         listing = self.squeue()
         if listing is None:
             return states  # nothing known: the manager keeps what it has
+        arrays = ArrayListing(listing)
         for job, jobdir in unknown:
-            if not (job.backend_id or "").isdigit():
+            ids = parse_backend_id(job.backend_id)
+            if ids is None:
                 continue  # being submitted (by another process): sbatch has not answered yet
-            raw = listing.get(int(job.backend_id or 0))
-            slurm_job = parse_job(raw) if raw is not None else None
+            slurm_id, task = ids
+            if task is None:
+                raw = listing.get(slurm_id)
+                slurm_job = parse_job(raw) if raw is not None else None
+            else:
+                slurm_job = arrays.task(slurm_id, task)
             if slurm_job is not None and slurm_job.command and not self._is_ours(slurm_job, jobdir):
                 slurm_job = None  # the id was reused after SLURM's state was wiped
             if slurm_job is None:
@@ -487,10 +685,15 @@ class SlurmBackend(Backend):
             else:
                 self._retry_cancel(job, jobdir, slurm_job)
             states[job.id] = state
+        parents = {jobdir.path.parent for _, jobdir in jobs}
+        folders = {parent.resolve() / ARRAYS_DIR for parent in parents}
+        self._clean_up_arrays(arrays, folders, listed_at)
         return states
 
     @staticmethod
     def _is_ours(slurm_job: SlurmJob, jobdir: JobDirectory) -> bool:
+        if slurm_job.array_job_id is not None:
+            return slurm_job.command == _array_run(jobdir).get("script")
         return Path(slurm_job.command) == (jobdir.path / SCRIPT_NAME).resolve()
 
     def _forgotten(self, job: JobRecord, jobdir: JobDirectory) -> BackendState:
@@ -528,8 +731,9 @@ class SlurmBackend(Backend):
 
     def cancel(self, job: JobRecord, jobdir: JobDirectory) -> None:
         """scancel: SLURM sends SIGTERM to the runner (which interrupts its kernel and
-        records `cancelled`) and SIGKILL to whatever remains after KillWait."""
-        if not (job.backend_id or "").isdigit():
+        records `cancelled`) and SIGKILL to whatever remains after KillWait. A run of a
+        job array is cancelled alone (`scancel <array>_<i>`)."""
+        if parse_backend_id(job.backend_id) is None:
             return
         self._cancel_sent[job.id] = time.monotonic()
         try:
@@ -540,6 +744,32 @@ class SlurmBackend(Backend):
         if result.returncode != 0:
             self.log.warning(
                 "jupyter-jobs: scancel %s failed: %s", job.backend_id, result.stderr.strip()
+            )
+
+    def cancel_group(self, jobs: list[tuple[JobRecord, JobDirectory]]) -> None:
+        """One scancel of the arrays these runs belong to (a sweep's: one array), which
+        stops every task of it, waiting or running. The caller has written the cancel
+        request into each active run's job directory, as for `cancel`; runs of no array
+        are named in the same call."""
+        targets: list[str] = []
+        for job, _ in jobs:
+            ids = parse_backend_id(job.backend_id)
+            if ids is None:
+                continue
+            target = str(ids[0]) if ids[1] is not None else job.backend_id or ""
+            if target not in targets:
+                targets.append(target)
+            self._cancel_sent[job.id] = time.monotonic()
+        if not targets:
+            return
+        try:
+            result = self._run("scancel", *targets)
+        except BackendUnavailable as e:
+            self.log.warning("jupyter-jobs: could not cancel %s: %s", " ".join(targets), e)
+            return  # poll sends scancel again, run by run, while they are still there
+        if result.returncode != 0:
+            self.log.warning(
+                "jupyter-jobs: scancel %s failed: %s", " ".join(targets), result.stderr.strip()
             )
 
     def _retry_cancel(self, job: JobRecord, jobdir: JobDirectory, slurm_job: SlurmJob) -> None:
@@ -568,6 +798,8 @@ def record_state(jobdir: JobDirectory, slurm_job: SlurmJob, state: BackendState)
         "exit_code": slurm_job.exit_status,
         "signal": slurm_job.signal,
         "nodes": slurm_job.nodes,
+        "array_job_id": slurm_job.array_job_id,
+        "array_task_id": slurm_job.array_task_id,
         "seen_at": utc_now(),
         "reason": state.reason,
         "error": state.error,
@@ -584,6 +816,15 @@ def read_recorded_state(jobdir: JobDirectory) -> BackendState | None:
     if data.get("job_state") not in FINAL_STATES:
         return None
     return BackendState(alive=False, reason=data.get("reason"), error=data.get("error"))
+
+
+def _array_run(jobdir: JobDirectory) -> dict[str, Any]:
+    """What a run of a job array keeps of it (its task index, the array's script)."""
+    try:
+        data = json.loads((jobdir.path / ARRAY_RUN_NAME).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _tail_lines(path: Path, max_bytes: int = 4096, max_lines: int = 20) -> list[str]:

@@ -96,6 +96,9 @@ class SlurmJob:
     signal: int | None  # the signal that ended it, if any
     command: str  # the batch script's path ("" for --wrap jobs, or when not given)
     nodes: str
+    array_job_id: int | None = None  # the job array it belongs to, if any
+    array_task_id: int | None = None  # its index there; None for the array's pending tasks
+    array_task_string: str = ""  # the indices a pending array entry still holds ("2-3%2")
 
     @property
     def final(self) -> bool:
@@ -156,7 +159,73 @@ def parse_job(raw: dict[str, Any]) -> SlurmJob:
         signal=signum,
         command=_text(raw.get("command")),
         nodes=_text(raw.get("nodes")),
+        array_job_id=number(raw.get("array_job_id")) or None,  # 0 for a job of no array
+        array_task_id=_task_index(raw.get("array_task_id")),
+        array_task_string=_text(raw.get("array_task_string")),
     )
+
+
+def _task_index(value: Any) -> int | None:
+    index = number(value)
+    # SLURM's "no value" (NO_VAL, 0xfffffffe) where a later version gives no null
+    return index if index is not None and 0 <= index < 0xFFFFFFF0 else None
+
+
+def array_task_covers(task_string: str, index: int) -> bool:
+    """Whether an array entry's task string ("0-3%2", "1,3,5-9:2") holds task `index`."""
+    ranges = task_string.split("%", 1)[0]
+    for part in ranges.split(","):
+        bounds, _, step_text = part.partition(":")
+        first_text, _, last_text = bounds.partition("-")
+        try:
+            first = int(first_text)
+            last = int(last_text) if last_text else first
+            step = int(step_text) if step_text else 1
+        except ValueError:
+            continue
+        if step > 0 and first <= index <= last and (index - first) % step == 0:
+            return True
+    return False
+
+
+class ArrayListing:
+    """The tasks of SLURM job arrays in one `squeue --json` answer.
+
+    A task that started (or was cancelled on its own) is an entry of its own, with its
+    own job_id, `array_job_id` and `array_task_id`; the last task to start keeps the
+    array's id as its job_id. The tasks still waiting share one entry, whose
+    `array_task_string` says which they are ("2-3%2"), and which stays there, with their
+    final state, when the whole array is cancelled before they start.
+    """
+
+    def __init__(self, jobs: dict[int, dict[str, Any]]):
+        self.tasks: dict[tuple[int, int], SlurmJob] = {}
+        self.waiting: dict[int, list[SlurmJob]] = {}
+        for raw in jobs.values():
+            if not number(raw.get("array_job_id")):
+                continue
+            job = parse_job(raw)
+            if job.array_job_id is None:
+                continue
+            if job.array_task_id is not None:
+                self.tasks[(job.array_job_id, job.array_task_id)] = job
+            elif job.array_task_string:
+                self.waiting.setdefault(job.array_job_id, []).append(job)
+
+    def task(self, array_job_id: int, index: int) -> SlurmJob | None:
+        """Task `index` of the array, from its own entry or from the entry of waiting tasks."""
+        found = self.tasks.get((array_job_id, index))
+        if found is not None:
+            return found
+        for entry in self.waiting.get(array_job_id, []):
+            if array_task_covers(entry.array_task_string, index):
+                return entry
+        return None
+
+    def entries(self, array_job_id: int) -> list[SlurmJob]:
+        """Every entry of the array: its started tasks and its entry of waiting tasks."""
+        started = [job for (array, _), job in self.tasks.items() if array == array_job_id]
+        return started + self.waiting.get(array_job_id, [])
 
 
 def _text(value: Any) -> str:
@@ -250,4 +319,8 @@ def _error(job: SlurmJob, state: str, details: dict[str, Any] | None) -> dict[st
         error["signal"] = signal_name(job.signal)
     if job.reason:
         error["slurm_reason"] = job.reason
+    if job.array_job_id is not None:
+        error["slurm_array_job_id"] = job.array_job_id
+        if job.array_task_id is not None:
+            error["slurm_array_task_id"] = job.array_task_id
     return error | (details or {})
