@@ -50,6 +50,7 @@ from ..private import (
 )
 from ..processes import runner_environment
 from ..store import JobRecord
+from ..time_limits import format_seconds, parse_time_limit, time_limit_seconds
 from .base import Backend, BackendState, ResourceOption
 from .slurm_states import (
     FINAL_STATES,
@@ -79,12 +80,6 @@ BACKEND_ID_RE = re.compile(r"^([0-9]+)(?:_([0-9]+))?$")  # a job's id, or an arr
 COMMANDS = ("sbatch", "squeue", "scancel")
 
 MEMORY_RE = re.compile(r"^([1-9][0-9]*)([KMGT]?)$")
-TIME_RE = re.compile(
-    r"^(?:(?P<days>\d+)-(?P<dh>\d{1,2})(?::(?P<dm>\d{1,2})(?::(?P<ds>\d{1,2}))?)?"
-    r"|(?P<h>\d+):(?P<hm>\d{1,2}):(?P<hs>\d{1,2})"
-    r"|(?P<m>\d+):(?P<ms>\d{1,2})"
-    r"|(?P<minutes>\d+))$"
-)
 MAX_CPUS = 100_000
 MAX_GPUS = 1_000
 # sbatch refusals that are the request's fault (a 400), not the cluster's (a 503).
@@ -105,39 +100,6 @@ REFUSALS = (
 # Slurm writes lines like "slurmstepd-n1: error: *** JOB 3 ON n1 CANCELLED AT ... ***" and
 # "... exceeded memory limit (...), being killed" into the job's output files.
 SLURM_LINE_RE = re.compile(r"slurmstepd.*?(\*\*\*.*\*\*\*|exceeded memory limit.*)")
-
-
-def parse_time_limit(value: str) -> int:
-    """Seconds of a SLURM time string: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
-
-    ValueError if it is none of these or has a field out of range.
-    """
-    match = TIME_RE.match(value.strip())
-    if match is None:
-        raise ValueError(value)
-    g = {k: int(v) for k, v in match.groupdict().items() if v is not None}
-    parts: tuple[int, int, int]
-    limits: tuple[int | None, int | None, int | None]
-    if "minutes" in g:
-        return g["minutes"] * 60
-    if "m" in g:
-        parts, limits = (0, g["m"], g["ms"]), (None, None, 60)
-    elif "h" in g:
-        parts, limits = (g["h"], g["hm"], g["hs"]), (None, 60, 60)
-    else:
-        parts = (g["days"] * 24 + g["dh"], g.get("dm", 0), g.get("ds", 0))
-        limits = (None, 60, 60)
-        if g["dh"] >= 24:
-            raise ValueError(value)
-    if any(limit is not None and part >= limit for part, limit in zip(parts, limits, strict=True)):
-        raise ValueError(value)
-    return parts[0] * 3600 + parts[1] * 60 + parts[2]
-
-
-def _format_seconds(seconds: int) -> str:
-    days, rest = divmod(seconds, 86400)
-    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
-    return f"{days}-{clock}" if days else clock
 
 
 def _literal_path(path: Path) -> str:
@@ -369,32 +331,16 @@ class SlurmBackend(Backend):
             checked["partition"] = partition
         limit = resources.get("time_limit")
         if limit is not None:
-            seconds = self._time_limit_seconds(limit)
+            seconds = time_limit_seconds(limit)
             part = partition or default
             maximum = partitions.get(part) if part else None
             if maximum is not None and seconds > maximum:
                 raise InvalidRequest(
-                    f"The time limit {_format_seconds(seconds)} is over the maximum of "
-                    f"partition {part!r} ({_format_seconds(maximum)})"
+                    f"The time limit {format_seconds(seconds)} is over the maximum of "
+                    f"partition {part!r} ({format_seconds(maximum)})"
                 )
             checked["time_limit"] = str(limit).strip()
         return checked
-
-    @staticmethod
-    def _time_limit_seconds(limit: Any) -> int:
-        message = (
-            "'time_limit' must be HH:MM:SS, D-HH:MM:SS, MM:SS or a number of minutes, "
-            f"and more than zero, not {limit!r}"
-        )
-        if isinstance(limit, bool) or not isinstance(limit, (str, int)):
-            raise InvalidRequest(message)
-        try:
-            seconds = parse_time_limit(str(limit))
-        except ValueError:
-            raise InvalidRequest(message) from None
-        if seconds <= 0:
-            raise InvalidRequest(message)
-        return seconds
 
     def sbatch_resource_args(self, resources: dict[str, Any]) -> list[str]:
         """The sbatch options for resources already checked by validate_resources."""
