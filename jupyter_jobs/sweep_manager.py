@@ -181,10 +181,10 @@ class SweepManager(LoggingConfigurable):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def get(self, sweep_id: str) -> dict[str, Any]:
-        """The sweep with its runs' ids in grid order and its table."""
+    def get(self, sweep_id: str, with_table: bool = True) -> dict[str, Any]:
+        """The sweep with its runs' ids in grid order and its table (unless with_table=False)."""
         sweep = self._sweep(sweep_id)
-        return self._describe(sweep, self._fresh_runs(sweep))
+        return self._describe(sweep, self._fresh_runs(sweep), with_table=with_table)
 
     def list_sweeps(
         self,
