@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+# Not cli.UsageError: under `python -m jupyter_jobs.cli` that class is __main__'s, not ours.
+# An InvalidRequest exits with 2 all the same.
 from .cli import (
     EXIT_INTERRUPTED,
     EXIT_JOB_FAILED,
     EXIT_OK,
-    UsageError,
     _dumps,
     _local_time,
     _parameters,
@@ -26,6 +27,7 @@ from .cli import (
     _time,
     papermill_value,
 )
+from .errors import InvalidRequest
 
 SWEEP_STATUS_CHOICES = (
     "queued",
@@ -140,15 +142,15 @@ def _sweep(args: argparse.Namespace) -> int:
     from . import sweep_api
 
     if args.json and args.follow:
-        raise UsageError("--json goes with --wait or alone, not with --follow")
+        raise InvalidRequest("--json goes with --wait or alone, not with --follow")
     if not args.grid:
-        raise UsageError("give the grid with -g NAME VALUE [VALUE ...]")
+        raise InvalidRequest("give the grid with -g NAME VALUE [VALUE ...]")
     grid: dict[str, list[Any]] = {}
     for item in args.grid:
         if len(item) < 2:
-            raise UsageError(f"-g takes a name and at least one value, not {' '.join(item)!r}")
+            raise InvalidRequest(f"-g takes a name and at least one value, not {' '.join(item)!r}")
         if item[0] in grid:
-            raise UsageError(f"-g {item[0]} is given twice")
+            raise InvalidRequest(f"-g {item[0]} is given twice")
         grid[item[0]] = [papermill_value(value) for value in item[1:]]
     made = sweep_api.sweep(
         args.path,
