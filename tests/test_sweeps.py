@@ -257,16 +257,16 @@ def test_rerunning_the_failed_runs_makes_a_sweep_of_those_only(api: Sweeps):
     gate = api.root / "gate-open"
     gate.touch()
     name = gated(api.root, "flaky.ipynb", gate, fail_on="x == 2")
-    sweep = api.submit(path=name, grid={"x": [1, 2, 3]}, max_concurrent=2)
+    sweep = api.submit(path=name, grid={"x": [1, 2]}, max_concurrent=2)
     done = api.wait_for(sweep["id"])
     assert done["status"] == "failed"
-    assert done["progress"] == {"done": 3, "failed": 1, "total": 3}
+    assert done["progress"] == {"done": 2, "failed": 1, "total": 2}
     # When only its failed runs are re-run
     code, again = api.call("POST", f"sweeps/{sweep['id']}/rerun", {"only_failed": True})
     # Then the new sweep keeps the grid and settings, with the failed parameter set only
     assert code == 201, again
     assert again["id"] != sweep["id"] and again["rerun_of"] == sweep["id"]
-    assert again["grid"] == {"x": [1, 2, 3]} and again["max_concurrent"] == 2
+    assert again["grid"] == {"x": [1, 2]} and again["max_concurrent"] == 2
     assert again["progress"]["total"] == 1
     run = api.job(again["jobs"][0])
     assert (run["sweep_id"], run["sweep_index"], run["parameters"]) == (again["id"], 0, {"x": 2})
@@ -274,7 +274,7 @@ def test_rerunning_the_failed_runs_makes_a_sweep_of_those_only(api: Sweeps):
     # And a plain re-run (an empty body) runs all of a sweep's parameter sets again
     code, whole = api.call("POST", f"sweeps/{again['id']}/rerun", b" ")
     assert code == 201 and whole["progress"]["total"] == 1, whole
-    assert whole["grid"] == {"x": [1, 2, 3]} and whole["rerun_of"] == again["id"]
+    assert whole["grid"] == {"x": [1, 2]} and whole["rerun_of"] == again["id"]
     assert api.job(whole["jobs"][0])["parameters"] == {"x": 2}
     api.wait_for(whole["id"])
     for sweep_id in (sweep["id"], again["id"], whole["id"]):
