@@ -171,6 +171,7 @@ class SweepManager(LoggingConfigurable):
             record.backend_id = backend_id
         self.store.update_many({r.id: {"backend_id": r.backend_id} for r in records})
         self.manager.started(records)
+        self._updated(sweep, records)
         return self._describe(sweep, records)
 
     def _new_id(self) -> str:
@@ -238,7 +239,9 @@ class SweepManager(LoggingConfigurable):
         if not active:
             raise Conflict(f"Sweep {sweep_id} has already finished ({sweep_status(_states(runs))})")
         self.manager.cancel_group(active)
-        return self._describe(sweep, self.store.sweep_runs(sweep.id))
+        runs = self.store.sweep_runs(sweep.id)
+        self._updated(sweep, runs)
+        return self._describe(sweep, runs)
 
     def rerun(self, sweep_id: Any, only_failed: Any = False) -> dict[str, Any]:
         """A new sweep of the same notebook, grid and settings; with only_failed, of the
@@ -290,6 +293,7 @@ class SweepManager(LoggingConfigurable):
             except NotFound:
                 continue  # removed meanwhile
         self.store.remove_sweep(sweep.id)
+        self.manager._notify({"action": "sweep-removed", "sweep_id": sweep.id})
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -307,6 +311,10 @@ class SweepManager(LoggingConfigurable):
             self.manager.refresh(active)
             runs = self.store.sweep_runs(sweep.id)
         return runs
+
+    def _updated(self, sweep: SweepRecord, runs: list[JobRecord]) -> None:
+        summary = self._describe(sweep, runs, with_table=False)
+        self.manager._notify({"action": "sweep-updated", "sweep": summary})
 
     def _describe(
         self, sweep: SweepRecord, runs: list[JobRecord], with_table: bool = True

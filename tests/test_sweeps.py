@@ -3,6 +3,7 @@ remove, and every refused input (nothing created)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,13 @@ import pytest
 from conftest import wait_until, write_notebook
 from server_process import TOKEN, ServerProcess
 from test_openapi import schema
+from tornado.websocket import websocket_connect
 
 import jupyter_jobs
 from jupyter_jobs import api as jobs_api
 from jupyter_jobs.configuration import DB_PATH_ENV, JOBS_ROOT_ENV
 from jupyter_jobs.errors import Conflict, InvalidRequest, NotFound
+from jupyter_jobs.events import JOB_EVENT_SCHEMA_ID
 from jupyter_jobs.processes import job_processes, kill_job_processes
 
 MAX_RUNS = 20  # the server's SweepManager.max_runs
@@ -108,7 +112,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweeps]:
             "SweepManager": {"max_runs": MAX_RUNS},
         },
     )
-    server.start()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("JUPYTER_PATH", str(flaky_kernel(base / "data", base / "died")))
+        server.start()  # its runners and their kernels see the flaky kernel too
     write_notebook(
         root / "train.ipynb",
         "import jupyter_jobs\n"
@@ -123,6 +129,42 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweeps]:
         server.kill()
         for spec in (base / "state").glob("jobs-root/*/spec.json"):
             kill_job_processes(spec.parent.name)
+
+
+def flaky_kernel(data_dir: Path, marks: Path) -> Path:
+    """A kernelspec `flaky`: a Python kernel that dies at its first start in each job (as a
+    kernel does that lost the race for its ports); data_dir goes on JUPYTER_PATH."""
+    marks.mkdir()
+    spec_dir = data_dir / "kernels" / "flaky"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "launch.py").write_text(
+        "import os, runpy, sys\n"
+        f"mark = os.path.join({str(marks)!r}, os.environ['JUPYTER_JOBS_JOB_ID'])\n"
+        "if not os.path.exists(mark):\n"
+        "    open(mark, 'w').close()\n"
+        "    sys.exit(1)\n"
+        "sys.argv[0] = 'ipykernel_launcher'\n"
+        "runpy.run_module('ipykernel_launcher', run_name='__main__')\n"
+    )
+    spec = {
+        "argv": [sys.executable, str(spec_dir / "launch.py"), "-f", "{connection_file}"],
+        "display_name": "Flaky Python",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    return data_dir
+
+
+@contextmanager
+def stopped_at_the_end(api: Sweeps, sweep_id: str) -> Iterator[None]:
+    """Whatever happens in the test, the sweep's runs end and the sweep goes."""
+    try:
+        yield
+    finally:
+        api.call("POST", f"sweeps/{sweep_id}/cancel")
+        with suppress(AssertionError):
+            api.wait_for(sweep_id, timeout=60)
+        api.call("DELETE", f"sweeps/{sweep_id}", force="true")
 
 
 def gated(root: Path, name: str, gate: Path, fail_on: str = "False") -> str:
@@ -210,46 +252,47 @@ def test_a_sweep_with_max_concurrent_holds_its_runs_and_lets_other_jobs_pass(api
     sweep = api.submit(path=name, grid={"x": [1, 2]}, max_concurrent=1)
     assert sweep["max_concurrent"] == 1
     first, second = sweep["jobs"]
-    wait_until(lambda: api.job(first)["status"] == "running", what="the first run runs")
-    # When an ordinary job is submitted after it (the local queue takes 2 at once)
-    write_notebook(api.root / "quick.ipynb", "print('quick')")
-    code, other = api.call("POST", "jobs", {"path": "quick.ipynb"})
-    assert code == 201 and other["sweep_id"] is None and other["sweep_index"] is None
-    # Then the job passes the held second run and completes, while that run still waits
-    wait_until(lambda: api.job(other["id"])["status"] == "completed", what="the other job")
-    assert api.job(second)["status"] == "queued"
-    assert api.ok("GET", f"sweeps/{sweep['id']}")["status"] == "running"
-    # And once the first run ends, the second runs
-    gate.touch()
-    done = api.wait_for(sweep["id"])
-    assert done["status"] == "completed", done
-    first_end = api.job(first)["finished_at"]
-    assert api.job(second)["started_at"] >= first_end
+    with stopped_at_the_end(api, sweep["id"]):
+        wait_until(lambda: api.job(first)["status"] == "running", what="the first run runs")
+        # When an ordinary job is submitted after it (the local queue takes 2 at once)
+        write_notebook(api.root / "quick.ipynb", "print('quick')")
+        code, other = api.call("POST", "jobs", {"path": "quick.ipynb"})
+        assert code == 201 and other["sweep_id"] is None and other["sweep_index"] is None
+        # Then the job passes the held second run and completes, while that run still waits
+        wait_until(lambda: api.job(other["id"])["status"] == "completed", what="the other job")
+        assert api.job(second)["status"] == "queued"
+        assert api.ok("GET", f"sweeps/{sweep['id']}")["status"] == "running"
+        # And once the first run ends, the second runs
+        gate.touch()
+        done = api.wait_for(sweep["id"])
+        assert done["status"] == "completed", done
+        first_end = api.job(first)["finished_at"]
+        assert api.job(second)["started_at"] >= first_end
 
 
 def test_cancelling_a_running_sweep_stops_every_run(api: Sweeps):
     # Given a sweep of 3 runs that never end, 2 of them running
     name = gated(api.root, "forever.ipynb", api.root / "never")
     sweep = api.submit(path=name, grid={"x": [1, 2, 3]})
-    wait_until(
-        lambda: [api.job(j)["status"] for j in sweep["jobs"]].count("running") == 2,
-        what="two runs running",
-    )
-    # When it is removed while active, that is refused
-    assert "cancel" in api.refused(409, "DELETE", f"sweeps/{sweep['id']}", force="true")
-    # When it is cancelled
-    cancelled = api.ok("POST", f"sweeps/{sweep['id']}/cancel")
-    jsonschema.validate(cancelled, schema("Sweep"))
-    assert {api.job(j)["status"] for j in sweep["jobs"]} <= {"cancelling", "cancelled"}
-    # Then every run ends cancelled and no process of any run is left
-    done = api.wait_for(sweep["id"], timeout=60)
-    assert done["status"] == "cancelled", done
-    assert [r["status"] for r in done["table"]["rows"]] == ["cancelled"] * 3
-    for job_id in sweep["jobs"]:
-        wait_until(lambda j=job_id: not job_processes(j), timeout=20, what=f"{job_id} gone")
-    # And cancelling it again is a conflict, as for a finished job
-    assert "finished" in api.refused(409, "POST", f"sweeps/{sweep['id']}/cancel")
-    api.ok("DELETE", f"sweeps/{sweep['id']}", force="true")
+    with stopped_at_the_end(api, sweep["id"]):
+        wait_until(
+            lambda: [api.job(j)["status"] for j in sweep["jobs"]].count("running") == 2,
+            what="two runs running",
+        )
+        # When it is removed while active, that is refused
+        assert "cancel" in api.refused(409, "DELETE", f"sweeps/{sweep['id']}", force="true")
+        # When it is cancelled
+        cancelled = api.ok("POST", f"sweeps/{sweep['id']}/cancel")
+        jsonschema.validate(cancelled, schema("Sweep"))
+        assert {api.job(j)["status"] for j in sweep["jobs"]} <= {"cancelling", "cancelled"}
+        # Then every run ends cancelled and no process of any run is left
+        done = api.wait_for(sweep["id"], timeout=60)
+        assert done["status"] == "cancelled", done
+        assert [r["status"] for r in done["table"]["rows"]] == ["cancelled"] * 3
+        for job_id in sweep["jobs"]:
+            wait_until(lambda j=job_id: not job_processes(j), timeout=20, what=f"{job_id} gone")
+        # And cancelling it again is a conflict, as for a finished job
+        assert "finished" in api.refused(409, "POST", f"sweeps/{sweep['id']}/cancel")
 
 
 def test_rerunning_the_failed_runs_makes_a_sweep_of_those_only(api: Sweeps):
@@ -498,3 +541,47 @@ def test_the_cli_refuses_bad_grids(api: Sweeps, user: Path):
     unknown = cli("sweep", "train.ipynb", "-g", "seed", "1", "2", cwd=user)
     assert unknown.returncode == 2 and "not a parameter" in unknown.stderr
     assert api.counts() == before
+
+
+def test_the_push_channel_tells_of_a_sweep_and_its_runs(api: Sweeps):
+    async def watch() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        url = f"ws://127.0.0.1:{api.server.port}/api/events/subscribe?token={TOKEN}"
+        connection = await websocket_connect(url)
+        seen: list[dict[str, Any]] = []
+        try:
+            (api.root / "pushed.py").write_text("print(1)\n")
+            sweep = await asyncio.to_thread(api.submit, path="pushed.py", grid={"n": [1]})
+            await asyncio.to_thread(api.wait_for, sweep["id"])
+            await asyncio.to_thread(api.ok, "DELETE", f"sweeps/{sweep['id']}", force="true")
+            while not any(d.get("action") == "sweep-removed" for d in seen):
+                message = await asyncio.wait_for(connection.read_message(), timeout=30)
+                assert message is not None, "the event stream closed"
+                event = json.loads(message)
+                if event.get("schema_id") == JOB_EVENT_SCHEMA_ID:
+                    seen.append(event["data"])
+            return sweep, seen
+        finally:
+            connection.close()
+
+    sweep, seen = asyncio.run(watch())
+    # Then the sweep came as one event, its run as jobs' events, and its removal as one
+    created = [d for d in seen if d["action"] == "sweep-updated"]
+    assert created and created[0]["sweep"]["id"] == sweep["id"]
+    assert created[0]["sweep"]["jobs"] == sweep["jobs"]
+    runs = [d["job"] for d in seen if d["action"] == "updated"]
+    assert {(j["id"], j["sweep_id"], j["sweep_index"]) for j in runs} == {
+        (sweep["jobs"][0], sweep["id"], 0)
+    }
+    assert {"action": "sweep-removed", "sweep_id": sweep["id"]} in seen
+
+
+def test_a_run_whose_kernel_dies_as_it_starts_gets_another_kernel(api: Sweeps):
+    # Given a notebook on a kernel that dies at its first start in each run
+    write_notebook(api.root / "flaky.ipynb", "print(n)", parameters="n = 0")
+    # When a sweep of it runs, both runs starting at once
+    sweep = api.submit(path="flaky.ipynb", grid={"n": [1, 2]}, kernel_name="flaky")
+    done = api.wait_for(sweep["id"])
+    # Then each run lost its first kernel, started another, and completed
+    assert done["status"] == "completed", [api.job(j)["error"] for j in sweep["jobs"]]
+    assert sorted(p.name for p in (api.root.parent / "died").iterdir()) == sorted(sweep["jobs"])
+    api.ok("DELETE", f"sweeps/{sweep['id']}", force="true")
