@@ -12,8 +12,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-# Not cli.UsageError: under `python -m jupyter_jobs.cli` that class is __main__'s, not ours.
-# An InvalidRequest exits with 2 all the same.
 from .cli import (
     EXIT_INTERRUPTED,
     EXIT_JOB_FAILED,
@@ -141,6 +139,8 @@ def add_sweep_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
 def _sweep(args: argparse.Namespace) -> int:
     from . import sweep_api
 
+    # Bad usage raises InvalidRequest (exit 2), not cli.UsageError: under `python -m
+    # jupyter_jobs.cli` that class is __main__'s, not the one main() catches.
     if args.json and args.follow:
         raise InvalidRequest("--json goes with --wait or alone, not with --follow")
     if not args.grid:
