@@ -25,6 +25,7 @@ from tornado.websocket import websocket_connect
 
 import jupyter_jobs
 from jupyter_jobs import api as jobs_api
+from jupyter_jobs.cli import main
 from jupyter_jobs.configuration import DB_PATH_ENV, JOBS_ROOT_ENV
 from jupyter_jobs.errors import Conflict, InvalidRequest, NotFound
 from jupyter_jobs.events import JOB_EVENT_SCHEMA_ID
@@ -492,6 +493,7 @@ def test_the_python_api_refuses_a_bad_grid_and_cancels_a_sweep(api: Sweeps, user
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`jupyter jobs ARGS` as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "jupyter_jobs.cli", *args],
         cwd=cwd,
@@ -501,7 +503,20 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_cli_runs_shows_and_removes_a_sweep(api: Sweeps, user: Path):
+def cli_here(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`jupyter jobs ARGS` in this process: the same code, without a Python start-up."""
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as e:
+        code = int(e.code or 0)
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["jupyter", "jobs", *args], code, out, err)
+
+
+def test_the_cli_runs_shows_and_removes_a_sweep(
+    api: Sweeps, user: Path, capsys: pytest.CaptureFixture[str]
+):
     # When a sweep is run from the command line, following it
     done = cli(
         *("sweep", "train.ipynb", "-g", "lr", "0.5", "1", "-g", "hidden", "2"),
@@ -515,30 +530,30 @@ def test_the_cli_runs_shows_and_removes_a_sweep(api: Sweeps, user: Path):
     assert "score" in done.stdout and "h2" in done.stdout
     assert "from cli" in done.stderr and "2/2 done, 0 failed" in done.stderr
     # And it is listed, and shown as JSON with its values typed as -p types them
-    assert sweep_id in cli("sweeps", "-q", cwd=user).stdout.split()
-    listing = cli("sweeps", cwd=user)
+    assert sweep_id in cli_here(capsys, "sweeps", "-q").stdout.split()
+    listing = cli_here(capsys, "sweeps", "--status", "finished")
     assert "FAILED" in listing.stdout and "from cli" in listing.stdout
-    shown = json.loads(cli("sweep-show", sweep_id, "--json", cwd=user).stdout)
+    shown = json.loads(cli_here(capsys, "sweep-show", sweep_id, "--json").stdout)
     assert shown["grid"] == {"lr": [0.5, 1], "hidden": [2]} and shown["max_concurrent"] == 2
     assert [row["score"] for row in shown["table"]["rows"]] == [1.0, 2]
-    text = cli("sweep-show", sweep_id, cwd=user).stdout
+    text = cli_here(capsys, "sweep-show", sweep_id).stdout
     assert "2/2 done" in text and "duration_seconds" in text
     # And a finished sweep cannot be cancelled, nor removed unread without --force
-    assert cli("sweep-cancel", sweep_id, cwd=user).returncode == 4
-    refused = cli("sweep-rm", sweep_id, cwd=user)
+    assert cli_here(capsys, "sweep-cancel", sweep_id).returncode == 4
+    refused = cli_here(capsys, "sweep-rm", sweep_id)
     assert refused.returncode == 4 and "force" in refused.stderr
-    removed = cli("sweep-rm", "--force", sweep_id, cwd=user)
+    removed = cli_here(capsys, "sweep-rm", "--force", sweep_id)
     assert removed.returncode == 0 and removed.stdout.split() == [sweep_id]
-    assert cli("sweep-show", sweep_id, cwd=user).returncode == 3
+    assert cli_here(capsys, "sweep-show", sweep_id).returncode == 3
 
 
-def test_the_cli_refuses_bad_grids(api: Sweeps, user: Path):
+def test_the_cli_refuses_bad_grids(api: Sweeps, user: Path, capsys: pytest.CaptureFixture[str]):
     before = api.counts()
-    no_values = cli("sweep", "train.ipynb", "-g", "lr", cwd=user)
+    no_values = cli("sweep", "train.ipynb", "-g", "lr", cwd=user)  # as typed, in a shell
     assert no_values.returncode == 2 and "at least one value" in no_values.stderr
-    no_grid = cli("sweep", "train.ipynb", cwd=user)
+    no_grid = cli_here(capsys, "sweep", "train.ipynb")
     assert no_grid.returncode == 2 and "-g" in no_grid.stderr
-    unknown = cli("sweep", "train.ipynb", "-g", "seed", "1", "2", cwd=user)
+    unknown = cli_here(capsys, "sweep", "train.ipynb", "-g", "seed", "1", "2")
     assert unknown.returncode == 2 and "not a parameter" in unknown.stderr
     assert api.counts() == before
 
@@ -556,9 +571,9 @@ def test_the_push_channel_tells_of_a_sweep_and_its_runs(api: Sweeps):
             while not any(d.get("action") == "sweep-removed" for d in seen):
                 message = await asyncio.wait_for(connection.read_message(), timeout=30)
                 assert message is not None, "the event stream closed"
-                event = json.loads(message)
-                if event.get("schema_id") == JOB_EVENT_SCHEMA_ID:
-                    seen.append(event["data"])
+                event = json.loads(message)  # the event's data, with its schema_id
+                if event.pop("schema_id", None) == JOB_EVENT_SCHEMA_ID:
+                    seen.append(event)
             return sweep, seen
         finally:
             connection.close()
