@@ -34,6 +34,10 @@ _LAZY = {
     "schedules": "schedule_api",
     "get_schedule": "schedule_api",
     "Schedule": "schedule_api",
+    "sweep": "sweep_api",
+    "sweeps": "sweep_api",
+    "get_sweep": "sweep_api",
+    "Sweep": "sweep_api",
     "record": "results",
     "ResultTooLarge": "results",
 }

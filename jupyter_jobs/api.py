@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import nbformat
     from traitlets.config import Config
 
+    from .configuration import JobsConfig
     from .manager import JobManager
 
 __all__ = [
@@ -111,6 +112,7 @@ class _Settings:
         self.last_job_path: Path | None = None
         self.config: dict[str, Any] | None = None
         self.config_file: str | None = None
+        self.jobs_config: JobsConfig | None = None  # what made the manager (sweeps use it too)
 
 
 _settings = _Settings()
@@ -181,6 +183,7 @@ def _manager() -> JobManager:
                 root_dir=os.getcwd(), confine_to_root=False
             )
             _settings.last_job_path = Path(jobs_config.db_path).parent / LAST_JOB_FILE
+            _settings.jobs_config = jobs_config
         return _settings.manager
 
 

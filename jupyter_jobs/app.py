@@ -16,6 +16,7 @@ from .events import JOB_EVENT_SCHEMA, JOB_EVENT_SCHEMA_ID
 from .handlers import routes
 from .manager import JobManager
 from .scheduler import ScheduleManager
+from .sweep_manager import SweepManager
 from .watcher import JobWatcher
 from .worker import ManagerWorker
 
@@ -67,6 +68,7 @@ class JobsApp(ExtensionApp):
         self.settings["jupyter_jobs_worker"] = self.worker
         self.schedules = ScheduleManager(self.manager, fired_by="server", log=self.log)
         self.settings["jupyter_jobs_schedules"] = self.schedules
+        self.settings["jupyter_jobs_sweeps"] = SweepManager(self.manager, parent=self)
         # The server's io_loop exists by now, though it runs only later; the manager
         # reports changes from worker threads, and events must be emitted on the loop.
         self._io_loop = getattr(serverapp, "io_loop", None) or IOLoop.current()

@@ -54,6 +54,7 @@ examples:
   jupyter jobs rm $(jupyter jobs list --status completed --quiet)
   jupyter jobs schedule report.ipynb --cron "0 6 * * 1-5" --tz Europe/Berlin
   jupyter jobs cron-install
+  jupyter jobs sweep train.ipynb -g lr 0.001 0.01 -g hidden 32 64 --max-concurrent 2 --wait
 
 exit codes: 0 ok (a waited-for job completed), 1 the job failed or was cancelled,
 2 bad usage, 3 no such job, schedule or file, 4 not in this state (still running, results
@@ -253,6 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .schedule_cli import add_schedule_commands
 
     add_schedule_commands(command)
+
+    from .sweep_cli import add_sweep_commands  # it uses this module's helpers
+
+    add_sweep_commands(command)
     return parser
 
 

@@ -103,6 +103,7 @@ class JobsHandler(JobsAPIHandler):
                 backend=self.get_query_argument("backend", None),
                 limit=self.int_argument("limit", 100),
                 offset=self.int_argument("offset", 0),
+                sweep_id=self.get_query_argument("sweep_id", None),
             )
         self.write_json({"jobs": jobs, "total": total})
 
@@ -227,4 +228,11 @@ def routes() -> list[tuple[str, type[JobsAPIHandler]]]:
         (r"/jupyter-jobs/backends", BackendsHandler),
         (r"/jupyter-jobs/parameters", ParametersHandler),
         *schedule_routes(),
+        *_sweep_routes(),
     ]
+
+
+def _sweep_routes() -> list[tuple[str, type[JobsAPIHandler]]]:
+    from .sweep_handlers import sweep_routes  # it builds on this module's handler
+
+    return sweep_routes()

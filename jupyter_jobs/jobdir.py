@@ -79,6 +79,11 @@ class JobSpec:
     # "starting" for a while after this, and only its own host may judge it by a pid.
     submit_host: str | None = None
     submitted_at: float | None = None
+    # A run of a sweep: which, its index in the grid, and how many of its runs may go at once
+    # (the local queue holds a run back while that many of its sweep run).
+    sweep_id: str | None = None
+    sweep_index: int | None = None
+    sweep_max_concurrent: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobSpec:

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from .jobdir import (
 )
 from .parameters import notebook_parameters
 from .private import ensure_private_root, make_private_dir, private_copy
+from .processes import kill_job_processes
 from .results import list_results, load_code
 from .store import JobRecord, JobStore
 from .time_limits import time_limit_seconds
@@ -59,6 +61,24 @@ RUNNER_VANISHED = (
 # long, at most every PRESUMED_CHECK_SECONDS: a runner that records an end after all wins.
 PRESUMED_REVISIT = timedelta(days=1)
 PRESUMED_CHECK_SECONDS = 1.0
+
+
+@dataclass
+class JobRequest:
+    """A submit request, checked: what it runs, where, and with what."""
+
+    source: Path
+    given_path: str
+    kind: str
+    parameters: dict[str, Any]
+    backend_name: str
+    backend: Backend
+    resources: dict[str, Any]
+    name: str
+    kernel_name: str | None
+    frozen_input: Path  # the file copied into the job: source, or a schedule's frozen copy
+    max_retries: int = 0
+    retry_delay_seconds: float = 0.0
 
 
 class JobManager:
@@ -140,6 +160,41 @@ class JobManager:
         A schedule's firing passes its frozen copy of the input as frozen_input: the job
         runs that copy, in the directory of `path` (checked when the schedule was made).
         """
+        request = self.check_request(
+            path,
+            parameters,
+            backend,
+            name,
+            kernel_name,
+            resources,
+            max_retries=max_retries,
+            retry_delay_seconds=retry_delay_seconds,
+            frozen_input=frozen_input,
+        )
+        record, jobdir = self.create_job(request, schedule_id=schedule_id)
+        self.store.add(record)
+        try:
+            record.backend_id = request.backend.submit(record, jobdir)
+        except Exception as e:
+            self.discard_jobs([record])
+            raise self._start_error(e, request.backend_name, "job") from e
+        self.store.update(record.id, backend_id=record.backend_id)
+        self._updated(record)
+        return self.describe(record)
+
+    def check_request(
+        self,
+        path: Any,
+        parameters: Any = None,
+        backend: Any = None,
+        name: Any = None,
+        kernel_name: Any = None,
+        resources: Any = None,
+        max_retries: Any = None,
+        retry_delay_seconds: Any = None,
+        frozen_input: Path | None = None,
+    ) -> JobRequest:
+        """Everything a submit checks, before anything is created; InvalidRequest, NotFound."""
         if frozen_input is None:
             source, given_path, kind = resolve_input(self.root_dir, path, self.confine_to_root)
             frozen_input = source
@@ -158,58 +213,94 @@ class JobManager:
             kernel_name = self._notebook_kernel(frozen_input, given_path, kernel_name)
         else:
             kernel_name = None  # a script runs on the server's Python
-
-        job_id = self._new_id()
-        final_dir = self.jobs_root / job_id
-        spec = JobSpec(
-            id=job_id,
+        return JobRequest(
+            source=source,
+            given_path=given_path,
             kind=kind,
-            input_name=source.name,
-            cwd=str(source.parent),
             parameters=parameters,
+            backend_name=backend_name,
+            backend=chosen,
+            resources=resources,
+            name=name,
             kernel_name=kernel_name,
-            submit_host=socket.gethostname(),
-            submitted_at=time.time(),
-            usage_interval_seconds=chosen.usage_interval_seconds,
+            frozen_input=frozen_input,
             max_retries=max_retries,
             retry_delay_seconds=retry_delay_seconds,
         )
-        if resources.get("time_limit") and not chosen.enforces_time_limit:
-            spec.time_limit_seconds = time_limit_seconds(resources["time_limit"])
+
+    def create_job(
+        self,
+        request: JobRequest,
+        parameters: dict[str, Any] | None = None,
+        name: str | None = None,
+        sweep: tuple[str, int, int | None] | None = None,
+        schedule_id: str | None = None,
+    ) -> tuple[JobRecord, JobDirectory]:
+        """The job directory of a checked request, and the job's record (not stored yet).
+
+        parameters and name replace the request's; sweep is (sweep id, index, max concurrent).
+        """
+        job_id = self._new_id()
+        final_dir = self.jobs_root / job_id
+        parameters = request.parameters if parameters is None else parameters
+        chosen = request.backend
+        spec = JobSpec(
+            id=job_id,
+            kind=request.kind,
+            input_name=request.source.name,
+            cwd=str(request.source.parent),
+            parameters=parameters,
+            kernel_name=request.kernel_name,
+            submit_host=socket.gethostname(),
+            submitted_at=time.time(),
+            usage_interval_seconds=chosen.usage_interval_seconds,
+            max_retries=request.max_retries,
+            retry_delay_seconds=request.retry_delay_seconds,
+        )
+        if request.resources.get("time_limit") and not chosen.enforces_time_limit:
+            spec.time_limit_seconds = time_limit_seconds(request.resources["time_limit"])
+        if sweep is not None:
+            spec.sweep_id, spec.sweep_index, spec.sweep_max_concurrent = sweep
         chosen.prepare(spec)
-        self._create_job_dir(final_dir, frozen_input, spec)
+        self._create_job_dir(final_dir, request.frozen_input, spec)
         record = JobRecord(
             id=job_id,
-            name=name,
-            path=str(source),
-            kind=kind,
-            backend=backend_name,
+            name=name or request.name,
+            path=str(request.source),
+            kind=request.kind,
+            backend=request.backend_name,
             status="queued",
             created_at=utc_now(),
             job_dir=str(final_dir),
             parameters=parameters,
-            resources=resources,
-            kernel_name=kernel_name,
-            progress_total=1 if kind == "script" else 0,
+            resources=request.resources,
+            kernel_name=request.kernel_name,
+            progress_total=1 if request.kind == "script" else 0,
             schedule_id=schedule_id,
-            max_retries=max_retries,
-            retry_delay_seconds=retry_delay_seconds,
+            max_retries=request.max_retries,
+            retry_delay_seconds=request.retry_delay_seconds,
+            sweep_id=spec.sweep_id,
+            sweep_index=spec.sweep_index,
         )
-        self.store.add(record)
-        try:
-            record.backend_id = chosen.submit(record, JobDirectory(final_dir))
-        except Exception as e:
-            self.store.remove(job_id)
-            shutil.rmtree(final_dir, ignore_errors=True)
-            if isinstance(e, JobsError):
-                raise
-            self._logger.exception("Could not start job %s", job_id)
-            raise BackendUnavailable(
-                f"The {backend_name} backend could not start the job: {e}"
-            ) from e
-        self.store.update(job_id, backend_id=record.backend_id)
-        self._updated(record)
-        return self.describe(record)
+        return record, JobDirectory(final_dir)
+
+    def discard_jobs(self, records: list[JobRecord]) -> None:
+        """Undo created jobs whose start failed: their processes, records and directories."""
+        for record in records:
+            kill_job_processes(record.id)
+            self.store.remove(record.id)
+            shutil.rmtree(record.job_dir, ignore_errors=True)
+
+    def _start_error(self, error: Exception, backend_name: str, what: str) -> JobsError:
+        if isinstance(error, JobsError):
+            return error
+        self._logger.error("Could not start a %s on %s", what, backend_name, exc_info=error)
+        return BackendUnavailable(f"The {backend_name} backend could not start the {what}: {error}")
+
+    def started(self, records: list[JobRecord]) -> None:
+        """Tell listeners about jobs created and started together (a sweep's runs)."""
+        for record in records:
+            self._updated(record)
 
     def _notebook_kernel(self, source: Path, given_path: str, kernel_name: str | None) -> str:
         import nbformat  # here: its import costs the CLI most of a second
@@ -260,8 +351,9 @@ class JobManager:
         backend: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        sweep_id: str | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
-        """A page of jobs, newest first, and how many match in all."""
+        """A page of jobs, newest first, and how many match in all (of one sweep, with sweep_id)."""
         for status in statuses or []:
             if status not in ALL_STATES:
                 raise InvalidRequest(f"Unknown status {status!r}; one of: {', '.join(ALL_STATES)}")
@@ -275,6 +367,7 @@ class JobManager:
             backend=backend,
             limit=limit,
             offset=offset,
+            sweep_id=sweep_id,
         )
         return [self.describe(r) for r in records], total
 
@@ -386,13 +479,34 @@ class JobManager:
             if record.status in FINAL_STATES:
                 raise Conflict(f"Job {job_id} has already finished ({record.status})")
             if record.status != "cancelling":
-                jobdir = self._job_files(record)
-                jobdir.request_cancel()
-                self.store.update(job_id, status="cancelling")
-                record.status = "cancelling"
+                jobdir = self._mark_cancelling(record)
                 self._backend(record.backend).cancel(record, jobdir)
                 self._updated(record)
         return self.describe(record)
+
+    def cancel_group(self, job_ids: list[str]) -> list[str]:
+        """Ask these jobs (a sweep's runs) to stop, with one call of each backend's
+        cancel_group; those already finished or cancelling are passed over. The ids asked."""
+        by_backend: dict[str, list[tuple[JobRecord, JobDirectory]]] = {}
+        for job_id in job_ids:
+            with self._job_lock(job_id):
+                record = self.store.get(job_id)
+                if record is None or record.status not in ("queued", "running"):
+                    continue
+                jobdir = self._mark_cancelling(record)
+                by_backend.setdefault(record.backend, []).append((record, jobdir))
+        for backend_name, pairs in by_backend.items():
+            self._backend(backend_name).cancel_group(pairs)
+            for record, _ in pairs:
+                self._updated(record)
+        return [record.id for pairs in by_backend.values() for record, _ in pairs]
+
+    def _mark_cancelling(self, record: JobRecord) -> JobDirectory:
+        jobdir = self._job_files(record)
+        jobdir.request_cancel()
+        self.store.update(record.id, status="cancelling")
+        record.status = "cancelling"
+        return jobdir
 
     def remove(self, job_id: str, force: bool = False) -> None:
         """Remove a finished job, record and files; its unseen results need force."""
@@ -639,6 +753,8 @@ class JobManager:
             "max_retries": record.max_retries,
             "retry_delay_seconds": record.retry_delay_seconds,
             "attempts": self._attempts(record),
+            "sweep_id": record.sweep_id,
+            "sweep_index": record.sweep_index,
         }
 
     @staticmethod

@@ -111,6 +111,30 @@ def _v3_to_v4(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1")
 
 
+def _v4_to_v5(db: sqlite3.Connection) -> None:
+    """Version 5: sweeps, and each job's place in its sweep (null for an ordinary job)."""
+    db.execute(
+        """CREATE TABLE sweeps (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            path TEXT NOT NULL, -- the input file, absolute
+            kind TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            grid TEXT NOT NULL, -- {name: [values]} in grid order
+            parameters TEXT NOT NULL,
+            resources TEXT NOT NULL,
+            kernel_name TEXT,
+            max_concurrent INTEGER,
+            created_at TEXT NOT NULL,
+            rerun_of TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX sweeps_created ON sweeps (created_at)")
+    db.execute("ALTER TABLE jobs ADD COLUMN sweep_id TEXT")
+    db.execute("ALTER TABLE jobs ADD COLUMN sweep_index INTEGER")
+    db.execute("CREATE INDEX jobs_sweep ON jobs (sweep_id, sweep_index)")
+
+
 # MIGRATIONS[n] brings a store of version n to version n + 1. Each runs in the one
 # transaction of the whole upgrade: a store is migrated fully or not at all. To change
 # the store, append a step here (a new column needs a JobRecord field with a default).
@@ -119,6 +143,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_to_v2,
     _v2_to_v3,
     _v3_to_v4,
+    _v4_to_v5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -158,6 +183,26 @@ class JobRecord:
     max_retries: int = 0
     retry_delay_seconds: float = 0.0
     attempt: int = 1
+    sweep_id: str | None = None
+    sweep_index: int | None = None
+
+
+@dataclass
+class SweepRecord:
+    """One row of the sweeps table; its runs are the jobs with its sweep_id."""
+
+    id: str
+    name: str
+    path: str
+    kind: str
+    backend: str
+    created_at: str
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, Any] = field(default_factory=dict)
+    kernel_name: str | None = None
+    max_concurrent: int | None = None
+    rerun_of: str | None = None
 
 
 _COLUMNS = [f.name for f in fields(JobRecord)]
@@ -176,6 +221,21 @@ def _from_row(row: sqlite3.Row) -> JobRecord:
             values[k] = json.loads(values[k])
     values["output_fetched"] = bool(values["output_fetched"])
     return JobRecord(**values)
+
+
+_SWEEP_COLUMNS = [f.name for f in fields(SweepRecord)]
+_SWEEP_JSON_FIELDS = ("grid", "parameters", "resources")
+
+
+def _sweep_from_row(row: sqlite3.Row) -> SweepRecord:
+    values = dict(row)
+    for k in _SWEEP_JSON_FIELDS:
+        values[k] = json.loads(values[k])
+    return SweepRecord(**values)
+
+
+def _insert(table: str, row: dict[str, Any]) -> str:
+    return f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(f':{c}' for c in row)})"
 
 
 class JobStore:
@@ -252,10 +312,95 @@ class JobStore:
 
     def add(self, record: JobRecord) -> None:
         row = _to_row({c: getattr(record, c) for c in _COLUMNS})
-        names = ", ".join(row)
-        marks = ", ".join(f":{c}" for c in row)
         with self._lock:
-            self._db.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", row)
+            self._db.execute(_insert("jobs", row), row)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one transaction: all of it is written, or none."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def add_sweep(self, sweep: SweepRecord, runs: list[JobRecord]) -> None:
+        """The sweep and all its runs, in one transaction."""
+        sweep_row = {
+            c: json.dumps(getattr(sweep, c)) if c in _SWEEP_JSON_FIELDS else getattr(sweep, c)
+            for c in _SWEEP_COLUMNS
+        }
+        rows = [_to_row({c: getattr(record, c) for c in _COLUMNS}) for record in runs]
+        with self._transaction() as db:
+            db.execute(_insert("sweeps", sweep_row), sweep_row)
+            if rows:
+                db.executemany(_insert("jobs", rows[0]), rows)
+
+    def update_many(self, changes: dict[str, dict[str, Any]]) -> None:
+        """Change several jobs in one transaction: {job_id: {field: value}}."""
+        with self._transaction() as db:
+            for job_id, values in changes.items():
+                unknown = set(values) - set(_COLUMNS)
+                if unknown:
+                    raise ValueError(f"unknown job fields: {sorted(unknown)}")
+                row = _to_row(values)
+                assignments = ", ".join(f"{c} = :{c}" for c in row)
+                db.execute(f"UPDATE jobs SET {assignments} WHERE id = :_id", {**row, "_id": job_id})
+
+    def remove_sweep(self, sweep_id: str, with_runs: bool = False) -> None:
+        """The sweep's record (and its runs' records with with_runs), in one transaction."""
+        with self._transaction() as db:
+            if with_runs:
+                db.execute("DELETE FROM jobs WHERE sweep_id = ?", (sweep_id,))
+            db.execute("DELETE FROM sweeps WHERE id = ?", (sweep_id,))
+
+    def get_sweep(self, sweep_id: str) -> SweepRecord | None:
+        rows = self._read("SELECT * FROM sweeps WHERE id = ?", (sweep_id,))
+        return _sweep_from_row(rows[0]) if rows else None
+
+    def sweep_runs(self, sweep_id: str) -> list[JobRecord]:
+        """The sweep's runs, in grid order."""
+        rows = self._read(
+            "SELECT * FROM jobs WHERE sweep_id = ? ORDER BY sweep_index, rowid", (sweep_id,)
+        )
+        return [_from_row(r) for r in rows]
+
+    def find_sweeps(
+        self, since: str | None = None, until: str | None = None, backend: str | None = None
+    ) -> list[SweepRecord]:
+        """Sweeps matching the filters, newest first."""
+        where, args = [], []
+        if since:
+            where.append("created_at >= ?")
+            args.append(since)
+        if until:
+            where.append("created_at < ?")
+            args.append(until)
+        if backend:
+            where.append("backend = ?")
+            args.append(backend)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._read(
+            f"SELECT * FROM sweeps {clause} ORDER BY created_at DESC, rowid DESC", args
+        )
+        return [_sweep_from_row(r) for r in rows]
+
+    def sweep_run_states(self, sweep_ids: list[str]) -> dict[str, list[tuple[str, bool]]]:
+        """Each sweep's runs as (status, started) pairs, for many sweeps in one query."""
+        states: dict[str, list[tuple[str, bool]]] = {sweep_id: [] for sweep_id in sweep_ids}
+        for start in range(0, len(sweep_ids), 500):  # SQLite's limit on bound values
+            chunk = sweep_ids[start : start + 500]
+            rows = self._read(
+                "SELECT sweep_id, status, started_at IS NOT NULL FROM jobs "
+                f"WHERE sweep_id IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            for sweep_id, status, started in rows:
+                states[sweep_id].append((status, bool(started)))
+        return states
 
     def _read(self, sql: str, args: Any = ()) -> list[sqlite3.Row]:
         """Rows of a query, read to the end and the cursor closed even if interrupted.
@@ -310,9 +455,13 @@ class JobStore:
         backend: str | None = None,
         limit: int | None = 100,
         offset: int = 0,
+        sweep_id: str | None = None,
     ) -> tuple[list[JobRecord], int]:
         """Jobs matching the filters, newest first, and how many match in all."""
         where, args = [], []
+        if sweep_id is not None:
+            where.append("sweep_id = ?")
+            args.append(sweep_id)
         if statuses:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             args += statuses

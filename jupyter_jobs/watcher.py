@@ -32,7 +32,7 @@ class JobWatcher:
         with self._lock:
             if message["action"] == "updated":
                 self._next.setdefault(message["job"]["id"], 0)
-            else:
+            elif message["action"] == "removed":
                 self._next.pop(message["job_id"], None)
 
     def tick(self) -> None:

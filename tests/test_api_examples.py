@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import jupyter_jobs
 from jupyter_jobs import api
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -64,7 +65,7 @@ def test_torch_notebook_trains(work: Path) -> None:
     assert "0.weight" in results["state_dict"]
 
 
-def test_sweep_script_submits_four_jobs_waits_and_prints_a_table(work: Path) -> None:
+def test_sweep_script_runs_a_sweep_waits_and_prints_its_table(work: Path) -> None:
     # When the sweep runs, with a short training
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "sweep.py"), "--epochs", "2"],
@@ -74,10 +75,10 @@ def test_sweep_script_submits_four_jobs_waits_and_prints_a_table(work: Path) -> 
         timeout=600,
     )
     assert done.returncode == 0, done.stderr + done.stdout
-    # Then four jobs ran, one per point of the grid, and a table shows their results
+    # Then one sweep of four runs ran, one per point of the grid, and its table shows them
     lines = done.stdout.splitlines()
     assert sum(line.startswith("submitted ") for line in lines) == 4
-    header = lines.index("learning_rate  hidden_units  accuracy  final_loss  job")
+    header = lines.index("learning_rate  hidden_units  accuracy  seconds  job")
     rows = [line.split() for line in lines[header + 1 : header + 5]]
     assert sorted((r[0], r[1]) for r in rows) == [
         ("0.001", "16"),
@@ -87,10 +88,12 @@ def test_sweep_script_submits_four_jobs_waits_and_prints_a_table(work: Path) -> 
     ]
     accuracies = [float(r[2]) for r in rows]
     assert accuracies == sorted(accuracies, reverse=True)
-    assert any(line.startswith("best: ") for line in lines)
-    # And the jobs are there for the Jobs panel, their results read by the sweep
+    assert any(line.startswith("best: ") and rows[0][4] in line for line in lines)
+    # And the sweep and its runs are there for the Jobs panel, their results read
+    (sweep,) = jupyter_jobs.sweeps()
+    assert sweep.status == "completed" and sweep.name == "digits"
     jobs = api.jobs()
-    assert len(jobs) == 4
-    assert {job.id for job in jobs} == {r[4] for r in rows}
+    assert {job.id for job in jobs} == {r[4] for r in rows} == {job.id for job in sweep.jobs}
     assert all(job.info["output_fetched"] for job in jobs)
-    assert api.cleanup(jobs) == [job.id for job in jobs]
+    sweep.remove()
+    assert api.jobs() == []

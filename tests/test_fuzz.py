@@ -35,7 +35,11 @@ def server(tmp_path: Path):
     server = ServerProcess(
         root,
         tmp_path / "state",
-        {"LocalBackend": {"max_concurrent_jobs": 1}, "JobsApp": {"watch_interval": 0.2}},
+        {
+            "LocalBackend": {"max_concurrent_jobs": 1},
+            "JobsApp": {"watch_interval": 0.2},
+            "SweepManager": {"max_runs": 4},  # a generated grid starts a handful of runs at most
+        },
     )
     server.start()
     yield server

@@ -97,10 +97,11 @@ def test_a_store_of_the_first_release_is_migrated_and_its_jobs_stay_listable(
     )
     manager = JobsConfig(config=config).create_manager(root_dir=str(tmp_path))
     try:
-        # Then it is at the current version, with the index on backend and the schedules
+        # Then it is at the current version, with the index on backend, the schedules and sweeps
         assert manager.store.version == SCHEMA_VERSION
-        names = [name for name, _ in schema(old_store)]
-        assert {"jobs_backend", "schedules", "schedule_firings", "jobs_schedule"} <= set(names)
+        names = set(name for name, _ in schema(old_store))
+        assert {"jobs_backend", "schedules", "schedule_firings", "jobs_schedule"} <= names
+        assert {"sweeps", "jobs_sweep"} <= names
         # And every job is listed as it was
         listed, total = manager.list_jobs()
         assert total == 3
@@ -112,6 +113,8 @@ def test_a_store_of_the_first_release_is_migrated_and_its_jobs_stay_listable(
         failed = manager.get("4cedb73ecf2a")
         assert failed["error"]["message"] == "The script exited with code 3"
         assert manager.get("5e844316bcac")["parameters"] == {"n": 2}
+        # And the old jobs are runs of no sweep
+        assert {(job["sweep_id"], job["sweep_index"]) for job in listed} == {(None, None)}
     finally:
         manager.close()
     # And the rows themselves are untouched (columns added since are empty), and the

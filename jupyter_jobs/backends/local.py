@@ -77,6 +77,8 @@ class LocalBackend(Backend):
         super().__init__(**kwargs)
         self._warm = WarmRunner() if self.warm_runner else None
         self._children: list[subprocess.Popen[bytes]] = []
+        self._positions_lock = threading.Lock()
+        self._last_position = 0
 
     def warm_up(self) -> None:
         """Start the warm runner now, so that the first job is fast too (the server does this)."""
@@ -87,18 +89,37 @@ class LocalBackend(Backend):
         # Concurrency is per machine: login nodes sharing the jobs root queue apart.
         spec.queue_dir = os.path.join(self.jobs_root, ".local-queue", socket.gethostname())
         spec.queue_limit = self.max_concurrent_jobs
-        spec.queue_position = time.time_ns()
+        with self._positions_lock:  # strictly increasing: a sweep's runs queue in grid order
+            self._last_position = max(time.time_ns(), self._last_position + 1)
+            spec.queue_position = self._last_position
         spec.cancel_grace_seconds = self.cancel_grace_seconds
         spec.python = sys.executable
 
     def submit(self, job: JobRecord, jobdir: JobDirectory) -> str:
         spec = jobdir.read_spec()
         # Its place in the queue is taken now, not when its runner gets going.
-        enqueue(spec.queue_dir or "", spec.queue_position, spec.id)
+        enqueue(
+            spec.queue_dir or "",
+            spec.queue_position,
+            spec.id,
+            group=spec.sweep_id,
+            group_limit=spec.sweep_max_concurrent,
+        )
         pid = self._warm.spawn(jobdir.path) if self._warm is not None else None
         if pid is None:
             pid = self._spawn_cold(jobdir, job.id)
         return str(pid)
+
+    def submit_group(
+        self, jobs: list[tuple[JobRecord, JobDirectory]], max_concurrent: int | None = None
+    ) -> list[str]:
+        """Queue a sweep's runs in order; the runners' own queue keeps to max_concurrent (each
+        run's spec carries it), across server restarts and with runs submitted by the CLI."""
+        for _, jobdir in jobs:
+            limit = jobdir.read_spec().sweep_max_concurrent
+            if limit != max_concurrent:
+                raise ValueError(f"{jobdir.path}: spec says {limit} at once, not {max_concurrent}")
+        return [self.submit(job, jobdir) for job, jobdir in jobs]
 
     def _spawn_cold(self, jobdir: JobDirectory, job_id: str) -> int:
         with open_private(jobdir.runner_log_path, "ab") as log:

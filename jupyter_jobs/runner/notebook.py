@@ -37,6 +37,8 @@ STREAM_FLUSH_BYTES = 64 * 1024
 # An output bigger than this (as JSON) is logged as a small placeholder: it is whole in the
 # output notebook, and the log (and every page of it a client reads) stays small.
 OUTPUT_EVENT_MAX_BYTES = 1024 * 1024
+# A kernel that dies before it answers is started again, up to this many kernels in all.
+KERNEL_START_ATTEMPTS = 3
 # Stream text is logged in pieces of at most this many characters (12 bytes each at worst as JSON).
 STREAM_EVENT_MAX_CHARS = 64 * 1024
 
@@ -195,11 +197,31 @@ class RecordingNotebookClient(PapermillNotebookClient):
         return output
 
     async def async_start_new_kernel(self, **kwargs: Any) -> None:
+        self._kernel_kwargs = kwargs
         await super().async_start_new_kernel(**kwargs)
         self.run.kernel_started(self.km)
 
     # nbclient binds the sync name to its own coroutine: rebind it to ours.
     start_new_kernel = run_sync(async_start_new_kernel)
+
+    async def async_start_new_kernel_client(self) -> Any:
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            try:
+                return await super().async_start_new_kernel_client()
+            except RuntimeError as e:
+                # A kernel that dies as it starts has most likely lost the race for its ports
+                # to another kernel starting at the same moment (the runs of a sweep do):
+                # jupyter_client picks free ports, then the kernel binds them. A fresh kernel.
+                if "Kernel died" not in str(e) or self.run.stop.requested:
+                    raise
+                if attempt == KERNEL_START_ATTEMPTS:
+                    raise
+                self.log.warning("The kernel died as it started (%s); starting another", e)
+                self.km = self.create_kernel_manager()  # the dead one's was cleaned up
+                await self.async_start_new_kernel(**self._kernel_kwargs)
+        raise AssertionError("unreachable")
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
 
 class AtomicSaveManager(NotebookExecutionManager):

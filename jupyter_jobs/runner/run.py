@@ -44,6 +44,8 @@ def run(job_dir: str) -> int:
                 spec.queue_position,
                 spec.id,
                 should_stop=lambda: stop.requested,
+                group=spec.sweep_id,
+                group_limit=spec.sweep_max_concurrent,
             )
     except Exception as e:
         status, error = _runner_failure(e, recorder, stop)
