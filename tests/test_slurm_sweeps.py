@@ -5,6 +5,8 @@ record each), then handed to `SlurmBackend.submit_group` at once; from there on 
 manager follows them as it follows any job. Every run is a real task of a real array:
 sbatch --array, squeue --json, scancel, slurmstepd, a kernel and papermill.
 
+The last tests go through a real server's sweep API (REST), as a user's sweep does.
+
 The jobs root has `$(...)`, a quote and `%` in its name: sbatch's `%a` pattern and the
 array's batch script must take it as a literal path.
 """
@@ -23,6 +25,7 @@ from typing import Any
 
 import pytest
 from conftest import stdout_text, wait_until, write_notebook
+from server_process import ServerProcess
 from traitlets.config import Config
 
 from jupyter_jobs.backends.slurm import ARRAYS_DIR, STATE_NAME
@@ -330,3 +333,138 @@ def test_an_array_leaves_nothing_beside_the_job_directories(manager: JobManager)
     )
     manager.cancel(runs[0]["id"])
     wait_for(manager, runs[0]["id"])
+
+
+# -- through the sweep API of a real server ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path) -> Iterator[ServerProcess]:
+    """A real Jupyter server whose jobs and sweeps go to SLURM; its root has train.ipynb."""
+    root = folder / "root"
+    root.mkdir()
+    write_notebook(
+        root / "train.ipynb",
+        "import os, time\nwhile gate and not os.path.exists(gate):\n    time.sleep(0.05)",
+        "import jupyter_jobs\njupyter_jobs.record('score', lr * hidden)",
+        parameters="lr = 0.1\nhidden = 8\ngate = ''",
+    )
+    state = folder / "server"
+    server = ServerProcess(
+        root,
+        state,
+        {
+            "JobsConfig": {
+                "jobs_root": str(state / JOBS_ROOT_NAME),
+                "db_path": str(state / "jobs.sqlite"),
+            },
+            "SlurmBackend": {"poll_interval": 0.5, "cancel_grace_seconds": 1.0},
+            "JobsApp": {"watch_interval": 0.2},
+        },
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+        active = server_runs(state)
+        if active:
+            subprocess.run(["scancel", *active], check=False)
+
+
+def server_runs(state: Path) -> list[str]:
+    """The SLURM arrays of the server's runs (for the clean-up)."""
+    arrays = set()
+    for run in (state / JOBS_ROOT_NAME).glob("*/slurm-array.json"):
+        arrays.add(json.loads(run.read_text()).get("script", ""))
+    ids = set()
+    for entry in json.loads(subprocess.run(["squeue", "--json"], capture_output=True).stdout)[
+        "jobs"
+    ]:
+        if entry.get("command") in arrays:
+            ids.add(str(entry["array_job_id"]))
+    return sorted(ids)
+
+
+def wait_for_sweep(server: ServerProcess, sweep_id: str, timeout: float = 150) -> dict[str, Any]:
+    return wait_until(
+        lambda: (s := server.request("GET", f"sweeps/{sweep_id}"))["status"] in FINAL and s,
+        timeout,
+        f"sweep {sweep_id} ended",
+    )
+
+
+def test_a_2x2_sweep_through_the_api_is_one_job_array_with_its_table(server: ServerProcess):
+    # When a 2 x 2 sweep is sent to SLURM through the REST API, 2 runs at a time
+    gate = server.root / "gate-table"
+    sweep = server.request(
+        "POST",
+        "sweeps",
+        {
+            "path": "train.ipynb",
+            "grid": {"lr": [0.5, 0.25], "hidden": [2, 4]},
+            "parameters": {"gate": str(gate)},
+            "backend": "slurm",
+            "max_concurrent": 2,
+            "name": "lr search",
+        },
+    )
+    # Then its runs are the tasks of one job array, in grid order
+    runs = [server.request("GET", f"jobs/{job_id}") for job_id in sweep["jobs"]]
+    array_id = runs[0]["backend_id"].split("_")[0]
+    assert [(r["backend"], r["backend_id"]) for r in runs] == [
+        ("slurm", f"{array_id}_{i}") for i in range(4)
+    ]
+    # And squeue shows that array, named after the sweep: two tasks running, two held back
+    wait_until(lambda: running_tasks(array_id) == [0, 1], 60, "tasks 0 and 1 running")
+    entries = squeue_entries(array_id)
+    assert {e["name"] for e in entries} == {"lr search"}
+    assert [e["array_task_string"] for e in entries if e["array_task_string"]] == ["2-3%2"]
+    held = server.request("GET", f"jobs/{runs[3]['id']}")
+    assert held["status"] == "queued"
+    # When the runs may go on
+    gate.touch()
+    done = wait_for_sweep(server, sweep["id"])
+    # Then the sweep completed, and its table has each run's parameters and recorded score
+    assert done["status"] == "completed", done
+    assert done["progress"] == {"done": 4, "failed": 0, "total": 4}
+    rows = done["table"]["rows"]
+    assert [(r["lr"], r["hidden"], r["score"]) for r in rows] == [
+        (0.5, 2, 1.0),
+        (0.5, 4, 2.0),
+        (0.25, 2, 0.5),
+        (0.25, 4, 1.0),
+    ]
+    assert {r["status"] for r in rows} == {"completed"}
+
+
+def test_cancelling_a_slurm_sweep_through_the_api_cancels_its_array(server: ServerProcess):
+    # Given a SLURM sweep of 3 runs, 2 at a time, waiting for a gate that never opens
+    sweep = server.request(
+        "POST",
+        "sweeps",
+        {
+            "path": "train.ipynb",
+            "grid": {"lr": [1, 2, 3]},
+            "parameters": {"gate": str(server.root / "never")},
+            "backend": "slurm",
+            "max_concurrent": 2,
+        },
+    )
+    array_id = server.request("GET", f"jobs/{sweep['jobs'][0]}")["backend_id"].split("_")[0]
+    for job_id in sweep["jobs"][:2]:
+        server.wait_for(job_id, "running", timeout=60)
+    # When it is cancelled
+    server.request("POST", f"sweeps/{sweep['id']}/cancel")
+    # Then every run is cancelled, the one never started too, and no process of them is left
+    done = wait_for_sweep(server, sweep["id"])
+    assert done["status"] == "cancelled", done
+    runs = [server.request("GET", f"jobs/{job_id}") for job_id in sweep["jobs"]]
+    assert [r["status"] for r in runs] == ["cancelled"] * 3
+    assert runs[2]["started_at"] is None
+    wait_until(
+        lambda: not any(job_processes(job_id) for job_id in sweep["jobs"]), 15, "processes gone"
+    )
+    # And SLURM cancelled the whole array
+    states = {e["job_state"] for e in squeue_entries(array_id)}
+    assert states <= {"CANCELLED", "COMPLETING"} and "CANCELLED" in states
