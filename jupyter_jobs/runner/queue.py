@@ -29,6 +29,7 @@ from ..private import make_private_dir, touch_private
 from ..processes import process_alive, process_start_time
 
 POLL_SECONDS = 0.05
+MAX_POLL_SECONDS = 0.5
 # An entry whose runner never wrote its pid this long after submit is given up on.
 START_TIMEOUT_SECONDS = 60
 
@@ -80,6 +81,7 @@ def wait_for_slot(
     own_group = (group, group_limit) if group and group_limit else None
     entry = enqueue(queue_dir, position, job_id)
     entry.write_text(_entry_text(own_group))
+    wait = POLL_SECONDS
     try:
         while not should_stop():
             if (own_group is None or not _group_full(queue, *own_group)) and _is_first(entry):
@@ -88,7 +90,12 @@ def wait_for_slot(
                     slot = _add_group_slot(queue, *own_group, slot)
                 if slot is not None:
                     return slot
-            time.sleep(POLL_SECONDS)
+                wait = POLL_SECONDS  # next in line: take a slot as soon as one frees
+            else:
+                # Further back (a sweep queues hundreds of runs): look less often, or
+                # the waiting runners' scans of the queue take the machine's cores.
+                wait = min(MAX_POLL_SECONDS, wait * 1.25)
+            time.sleep(wait)
         return None
     finally:
         entry.unlink(missing_ok=True)
