@@ -9,7 +9,7 @@ import {
   showErrorMessage,
   WidgetTracker
 } from '@jupyterlab/apputils';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import {
@@ -269,8 +269,18 @@ export const sweepViewPlugin: JupyterFrontEndPlugin<void> = {
         commands.notifyCommandChanged(id);
       }
     });
-    notebooks?.currentChanged.connect(() => {
+    // Where the code would go depends on the current notebook and its
+    // kernel's language.
+    const notifyInsert = () =>
       commands.notifyCommandChanged(CommandIDs.insertSweepCode);
+    let watched: NotebookPanel | null = null;
+    notebooks?.currentChanged.connect(() => {
+      if (watched && !watched.isDisposed) {
+        watched.sessionContext.kernelChanged.disconnect(notifyInsert);
+      }
+      watched = notebooks.currentWidget;
+      watched?.sessionContext.kernelChanged.connect(notifyInsert);
+      notifyInsert();
     });
 
     // One notification per sweep, not one per run.

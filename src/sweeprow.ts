@@ -31,7 +31,8 @@ export type PanelEntry = IJob | ISweep;
  * Whether a panel entry is a sweep.
  */
 export function isSweep(entry: PanelEntry): entry is ISweep {
-  return 'grid' in entry && !('kind' in entry);
+  // Only a sweep has a grid (both may have a `kind`).
+  return 'grid' in entry;
 }
 
 /**
