@@ -218,10 +218,13 @@ export class SubmitJobForm
       this._concurrencyInput = this._field(
         params,
         'max-concurrent',
-        trans.__('At most this many runs at once'),
+        trans.__('Concurrent runs'),
         ''
       );
       this._concurrencyInput.placeholder = trans.__('no limit');
+      this._concurrencyInput.title = trans.__(
+        'At most this many runs of the sweep at once'
+      );
       this._concurrencyRow = this._concurrencyInput.closest(
         '.jp-JobsSubmitForm-row'
       ) as HTMLElement;
