@@ -6,7 +6,14 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IKernelChoice, SubmitJobForm } from './dialog';
 import { findParametersSource, parseParameters } from './parameters';
-import { IBackendList, IJob, IJobsManager } from './tokens';
+import {
+  IBackendList,
+  IJob,
+  IJobsManager,
+  ISweep,
+  ISweepRequest,
+  ISweepsManager
+} from './tokens';
 
 /**
  * Whether an error is an HTTP answer with the given status.
@@ -67,6 +74,10 @@ export interface IRunOptions {
    */
   manager: IJobsManager;
   /**
+   * The sweeps manager: without it the dialog offers no grid.
+   */
+  sweeps?: ISweepsManager | null;
+  /**
    * The contents manager, to read the notebook's parameters.
    */
   contents: Contents.IManager;
@@ -92,9 +103,12 @@ export interface IRunOptions {
  * Run a notebook or a script as a background job: save first if needed,
  * show the dialog, submit.
  *
- * @returns the new job, or null if the user cancelled.
+ * @returns the new job (or sweep, for a grid of values), or null if the
+ *   user cancelled.
  */
-export async function runAsJob(options: IRunOptions): Promise<IJob | null> {
+export async function runAsJob(
+  options: IRunOptions
+): Promise<IJob | ISweep | null> {
   const { path, manager, contents, kernelspecs, trans } = options;
   if (!(await saveFirst(options.context, trans))) {
     return null;
@@ -155,6 +169,7 @@ export async function runAsJob(options: IRunOptions): Promise<IJob | null> {
     backends,
     kernels,
     notebookKernel,
+    allowGrid: !!options.sweeps,
     translator: options.translator
   });
   const result = await showDialog({
@@ -170,8 +185,17 @@ export async function runAsJob(options: IRunOptions): Promise<IJob | null> {
   if (!result.button.accept || !result.value) {
     return null;
   }
+  const request = result.value;
+  if ('grid' in request && options.sweeps) {
+    try {
+      return await options.sweeps.submit(request as ISweepRequest);
+    } catch (reason) {
+      await reportError(trans.__('The sweep could not be submitted'), reason);
+      return null;
+    }
+  }
   try {
-    return await manager.submit(result.value);
+    return await manager.submit(request);
   } catch (reason) {
     await reportError(trans.__('The job could not be submitted'), reason);
     return null;
@@ -241,11 +265,13 @@ export async function clearFinished(
   manager: IJobsManager,
   trans: TranslationBundle
 ): Promise<number> {
+  // The runs of a sweep go with their sweep, not one by one.
   const finished = manager.jobs.filter(
     job =>
-      job.status === 'completed' ||
-      job.status === 'failed' ||
-      job.status === 'cancelled'
+      !job.sweep_id &&
+      (job.status === 'completed' ||
+        job.status === 'failed' ||
+        job.status === 'cancelled')
   );
   let removed = 0;
   const unopened: IJob[] = [];

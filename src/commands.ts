@@ -43,4 +43,29 @@ export namespace CommandIDs {
    * Show the Jobs panel.
    */
   export const showPanel = 'jupyter-jobs:show-panel';
+  /**
+   * Open the view of a sweep: its table and chart (args: `id`).
+   */
+  export const openSweep = 'jupyter-jobs:open-sweep';
+  /**
+   * Cancel every active run of a sweep (args: `id`).
+   */
+  export const cancelSweep = 'jupyter-jobs:cancel-sweep';
+  /**
+   * Run a sweep again as a new sweep (args: `id`).
+   */
+  export const rerunSweep = 'jupyter-jobs:rerun-sweep';
+  /**
+   * Run the failed runs of a sweep again as a new sweep (args: `id`).
+   */
+  export const rerunFailedSweep = 'jupyter-jobs:rerun-failed-sweep';
+  /**
+   * Remove a finished sweep and its runs (args: `id`).
+   */
+  export const removeSweep = 'jupyter-jobs:remove-sweep';
+  /**
+   * Insert the code that loads a sweep's table as a new cell below the
+   * active cell of the current notebook (args: `id`).
+   */
+  export const insertSweepCode = 'jupyter-jobs:insert-sweep-code';
 }

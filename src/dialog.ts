@@ -7,6 +7,14 @@ import {
 import { Widget } from '@lumino/widgets';
 
 import {
+  expandRange,
+  formatRunCount,
+  GridValuesResult,
+  parseValueList,
+  RangeDivision,
+  ValueMode
+} from './grid';
+import {
   convertValue,
   formatValue,
   guessValue,
@@ -18,7 +26,8 @@ import {
   IBackend,
   IBackendList,
   IBackendResource,
-  IJobRequest
+  IJobRequest,
+  ISweepRequest
 } from './tokens';
 
 /**
@@ -52,7 +61,7 @@ export interface IKernelChoice {
  */
 export class SubmitJobForm
   extends Widget
-  implements Dialog.IBodyWidget<IJobRequest>
+  implements Dialog.IBodyWidget<IJobRequest | ISweepRequest>
 {
   /**
    * Construct the form.
@@ -82,11 +91,23 @@ export class SubmitJobForm
   }
 
   /**
-   * The request the form describes.
+   * The number of runs the values make (1: an ordinary job); `null` while a
+   * value is invalid.
+   */
+  get runCount(): number | null {
+    const grid = this._gridValues();
+    return grid === null
+      ? null
+      : Object.values(grid).reduce((n, values) => n * values.length, 1);
+  }
+
+  /**
+   * The request the form describes: a job, or a sweep (with its `grid`)
+   * when a parameter has several values.
    *
    * @throws Error if a field is invalid (the dialog does not let that happen).
    */
-  getValue(): IJobRequest {
+  getValue(): IJobRequest | ISweepRequest {
     if (!this.isValid) {
       throw new Error(this._trans.__('Some values are invalid.'));
     }
@@ -95,6 +116,22 @@ export class SubmitJobForm
       name: this._nameInput.value.trim(),
       parameters: this._parameterValues()
     };
+    const grid: { [name: string]: any[] } = {};
+    for (const [name, values] of Object.entries(this._gridValues() ?? {})) {
+      if (values.length > 1) {
+        grid[name] = values;
+        delete request.parameters![name];
+      } else {
+        request.parameters![name] = values[0];
+      }
+    }
+    if (Object.keys(grid).length > 0) {
+      (request as ISweepRequest).grid = grid;
+      const limit = this._concurrencyInput?.value.trim();
+      if (limit) {
+        (request as ISweepRequest).max_concurrent = Number(limit);
+      }
+    }
     if (this._backendSelect) {
       request.backend = this._backendSelect.value;
       const resources: { [name: string]: any } = {};
@@ -172,6 +209,27 @@ export class SubmitJobForm
         input.focus();
       });
       params.appendChild(add);
+    }
+    if (options.allowGrid) {
+      this._runCount = document.createElement('p');
+      this._runCount.className = 'jp-JobsSubmitForm-runCount';
+      this._runCount.setAttribute('aria-live', 'polite');
+      params.appendChild(this._runCount);
+      this._concurrencyInput = this._field(
+        params,
+        'max-concurrent',
+        trans.__('Concurrent runs'),
+        ''
+      );
+      this._concurrencyInput.placeholder = trans.__('no limit');
+      this._concurrencyInput.title = trans.__(
+        'At most this many runs of the sweep at once'
+      );
+      this._concurrencyRow = this._concurrencyInput.closest(
+        '.jp-JobsSubmitForm-row'
+      ) as HTMLElement;
+      this._concurrencyRow.classList.add('jp-JobsSubmitForm-concurrency');
+      this._updateRunCount();
     }
 
     // Backend and resources
@@ -321,8 +379,190 @@ export class SubmitJobForm
     if (parameter.comment) {
       input.title = parameter.comment;
     }
-    const entry = { parameter, input };
+    const entry: Private.IParameterField = { parameter, input, mode: null };
+    if (this._options.allowGrid) {
+      this._addGridChoice(entry);
+    }
     this._parameterFields.push(entry);
+  }
+
+  /**
+   * Offer several values for a notebook parameter: a list, or a numeric
+   * range with a step or a count.
+   */
+  private _addGridChoice(entry: Private.IParameterField): void {
+    const trans = this._trans;
+    const { parameter, input } = entry;
+    const row = input.closest('.jp-JobsSubmitForm-row')!;
+    const error = row.querySelector('.jp-JobsSubmitForm-message');
+    const numeric = parameter.type === 'integer' || parameter.type === 'number';
+    const choices: [ValueMode, string][] = [
+      ['single', trans.__('one value')],
+      ['list', trans.__('list of values')]
+    ];
+    if (numeric) {
+      choices.push(['range', trans.__('range')]);
+    }
+    const mode = this._modeSelect(
+      choices,
+      trans.__('Values of %1', parameter.name)
+    );
+    row.insertBefore(mode, error);
+    entry.mode = mode;
+    if (numeric) {
+      const container = document.createElement('span');
+      container.className = 'jp-JobsSubmitForm-range';
+      container.hidden = true;
+      const rangeInput = (label: string, placeholder: string) => {
+        const box = document.createElement('input');
+        box.type = 'text';
+        box.className = 'jp-mod-styled jp-JobsSubmitForm-rangeValue';
+        box.setAttribute('aria-label', label);
+        box.placeholder = placeholder;
+        box.spellcheck = false;
+        return box;
+      };
+      const start = rangeInput(trans.__('%1 from', parameter.name), 'from');
+      const stop = rangeInput(trans.__('%1 to', parameter.name), 'to');
+      const division = document.createElement('select');
+      division.className = 'jp-mod-styled jp-JobsSubmitForm-division';
+      division.setAttribute(
+        'aria-label',
+        trans.__('%1 by step or count', parameter.name)
+      );
+      for (const [value, text] of [
+        ['step', trans.__('step')],
+        ['count', trans.__('count')]
+      ]) {
+        const option = document.createElement('option');
+        option.value = value;
+        option.textContent = text;
+        division.appendChild(option);
+      }
+      const by = rangeInput(trans.__('%1 step or count', parameter.name), '');
+      start.value = formatValue(parameter.value, parameter.type);
+      const words = [
+        document.createTextNode(trans.__('from')),
+        start,
+        document.createTextNode(trans.__('to')),
+        stop,
+        document.createTextNode(trans.__('by')),
+        division,
+        by
+      ];
+      for (const word of words) {
+        container.appendChild(word);
+      }
+      division.addEventListener('change', () => this._revalidate());
+      row.insertBefore(container, error);
+      entry.range = { container, start, stop, by, division };
+    }
+    mode.addEventListener('change', () => {
+      const value = mode.value as ValueMode;
+      input.hidden = value === 'range';
+      if (entry.range) {
+        entry.range.container.hidden = value !== 'range';
+      }
+      input.placeholder =
+        value === 'list' ? trans.__('values separated by commas') : '';
+      this._revalidate();
+      (value === 'range' ? entry.range!.start : input).focus();
+    });
+  }
+
+  /**
+   * A select of how a parameter's values are given.
+   */
+  private _modeSelect(
+    choices: [ValueMode, string][],
+    label: string
+  ): HTMLSelectElement {
+    const select = document.createElement('select');
+    select.className = 'jp-mod-styled jp-JobsSubmitForm-mode';
+    select.setAttribute('aria-label', label);
+    for (const [value, text] of choices) {
+      const option = document.createElement('option');
+      option.value = value;
+      option.textContent = text;
+      select.appendChild(option);
+    }
+    return select;
+  }
+
+  /**
+   * The values of every parameter, by name (one value: a list of one);
+   * `null` while one is invalid.
+   */
+  private _gridValues(): { [name: string]: any[] } | null {
+    const grid: { [name: string]: any[] } = {};
+    for (const entry of this._parameterFields) {
+      const result = this._entryValues(entry);
+      if (!result.ok) {
+        return null;
+      }
+      grid[entry.parameter.name] = result.values;
+    }
+    for (const pair of this._pairs) {
+      const name = pair.nameInput.value.trim();
+      if (!name) {
+        continue;
+      }
+      if (pair.mode?.value === 'list') {
+        const result = parseValueList(pair.valueInput.value, null);
+        if (!result.ok) {
+          return null;
+        }
+        grid[name] = result.values;
+      } else {
+        grid[name] = [guessValue(pair.valueInput.value)];
+      }
+    }
+    return grid;
+  }
+
+  /**
+   * The values of a notebook parameter as its mode reads them.
+   */
+  private _entryValues(entry: Private.IParameterField): GridValuesResult {
+    const mode = (entry.mode?.value ?? 'single') as ValueMode;
+    if (mode === 'list') {
+      return parseValueList(entry.input.value, entry.parameter.type);
+    }
+    if (mode === 'range' && entry.range) {
+      return expandRange(
+        {
+          start: entry.range.start.value,
+          stop: entry.range.stop.value,
+          by: entry.range.by.value,
+          division: entry.range.division.value as RangeDivision
+        },
+        entry.parameter.type
+      );
+    }
+    const result = convertValue(entry.input.value, entry.parameter.type);
+    return result.ok
+      ? { ok: true, values: [result.value] }
+      : { ok: false, error: result.error };
+  }
+
+  /**
+   * Show how many runs the values make, and the concurrency limit when
+   * there are several.
+   */
+  private _updateRunCount(): void {
+    if (!this._runCount) {
+      return;
+    }
+    const trans = this._trans;
+    const grid = this._gridValues();
+    const sizes = grid ? Object.values(grid).map(v => v.length) : [];
+    const total = sizes.reduce((n, size) => n * size, 1);
+    const several = grid !== null && total > 1;
+    this._runCount.textContent = several
+      ? formatRunCount(sizes, n => trans._n('%1 run', '%1 runs', n))
+      : '';
+    this._runCount.hidden = !several;
+    this._concurrencyRow!.hidden = !several;
   }
 
   /**
@@ -345,6 +585,15 @@ export class SubmitJobForm
     valueInput.value = value;
     valueInput.placeholder = trans.__('value');
     valueInput.setAttribute('aria-label', trans.__('Parameter value %1', n));
+    const mode = this._options.allowGrid
+      ? this._modeSelect(
+          [
+            ['single', trans.__('one value')],
+            ['list', trans.__('list of values')]
+          ],
+          trans.__('Values of parameter %1', n)
+        )
+      : null;
     const remove = document.createElement('button');
     remove.type = 'button';
     remove.className = 'jp-Button jp-mod-minimal jp-JobsSubmitForm-removePair';
@@ -354,10 +603,20 @@ export class SubmitJobForm
     error.className = 'jp-JobsSubmitForm-message';
     row.appendChild(nameInput);
     row.appendChild(valueInput);
+    if (mode) {
+      row.appendChild(mode);
+      mode.addEventListener('change', () => {
+        valueInput.placeholder =
+          mode.value === 'list'
+            ? trans.__('values separated by commas')
+            : trans.__('value');
+        this._revalidate();
+      });
+    }
     row.appendChild(remove);
     row.appendChild(error);
     this._pairsContainer!.appendChild(row);
-    const pair = { row, nameInput, valueInput, error };
+    const pair = { row, nameInput, valueInput, mode, error };
     this._pairs.push(pair);
     remove.addEventListener('click', () => {
       row.remove();
@@ -429,15 +688,18 @@ export class SubmitJobForm
    */
   private _parameterValues(): { [name: string]: any } {
     const values: { [name: string]: any } = {};
-    for (const { parameter, input } of this._parameterFields) {
+    for (const { parameter, input, mode } of this._parameterFields) {
+      if (mode && mode.value !== 'single') {
+        continue;
+      }
       const result = convertValue(input.value, parameter.type);
       if (result.ok) {
         values[parameter.name] = result.value;
       }
     }
-    for (const { nameInput, valueInput } of this._pairs) {
+    for (const { nameInput, valueInput, mode } of this._pairs) {
       const name = nameInput.value.trim();
-      if (name) {
+      if (name && mode?.value !== 'list') {
         values[name] = guessValue(valueInput.value);
       }
     }
@@ -461,6 +723,16 @@ export class SubmitJobForm
     for (const field of this._resourceFields) {
       this._validateResource(field);
     }
+    if (this._concurrencyInput) {
+      const text = this._concurrencyInput.value.trim();
+      this._mark(
+        this._concurrencyInput,
+        text && (!/^\d+$/.test(text) || Number(text) < 1)
+          ? this._trans.__('Enter a whole number (1 or more).')
+          : ''
+      );
+    }
+    this._updateRunCount();
   }
 
   private _validateName(): void {
@@ -470,15 +742,23 @@ export class SubmitJobForm
     );
   }
 
-  private _validateParameter(entry: {
-    parameter: IParameter;
-    input: HTMLInputElement;
-  }): void {
-    const result = convertValue(entry.input.value, entry.parameter.type);
-    this._mark(
-      entry.input,
-      result.ok ? '' : Private.translateError(result.error, this._trans)
-    );
+  private _validateParameter(entry: Private.IParameterField): void {
+    const result = this._entryValues(entry);
+    const message = result.ok
+      ? ''
+      : Private.translateError(result.error, this._trans);
+    const range = entry.mode?.value === 'range' ? entry.range : undefined;
+    // The message goes under the row; the inputs in use are marked.
+    this._mark(entry.input, range ? '' : message);
+    if (entry.range) {
+      for (const box of [entry.range.start, entry.range.stop, entry.range.by]) {
+        box.classList.remove(ERROR_CLASS);
+        box.setAttribute('aria-invalid', 'false');
+      }
+    }
+    if (range) {
+      this._mark(range.by, message);
+    }
   }
 
   private _validatePairs(): void {
@@ -493,10 +773,22 @@ export class SubmitJobForm
       } else if (name && seen.has(name)) {
         message = this._trans.__('%1 is given twice.', name);
       }
+      let valueMessage = '';
+      if (name && pair.mode?.value === 'list') {
+        const result = parseValueList(pair.valueInput.value, null);
+        valueMessage = result.ok
+          ? ''
+          : Private.translateError(result.error, this._trans);
+      }
+      pair.valueInput.classList.toggle(ERROR_CLASS, !!valueMessage);
+      pair.valueInput.setAttribute(
+        'aria-invalid',
+        valueMessage ? 'true' : 'false'
+      );
       seen.add(name);
       pair.nameInput.classList.toggle(ERROR_CLASS, !!message);
       pair.nameInput.setAttribute('aria-invalid', message ? 'true' : 'false');
-      pair.error.textContent = message;
+      pair.error.textContent = message || valueMessage;
     }
   }
 
@@ -551,16 +843,17 @@ export class SubmitJobForm
   private _kernelSelect: HTMLSelectElement | null = null;
   private _resourcesContainer: HTMLElement | null = null;
   private _pairsContainer: HTMLElement | null = null;
-  private _parameterFields: {
-    parameter: IParameter;
-    input: HTMLInputElement;
-  }[] = [];
+  private _parameterFields: Private.IParameterField[] = [];
   private _pairs: {
     row: HTMLElement;
     nameInput: HTMLInputElement;
     valueInput: HTMLInputElement;
+    mode: HTMLSelectElement | null;
     error: HTMLElement;
   }[] = [];
+  private _runCount: HTMLElement | null = null;
+  private _concurrencyInput: HTMLInputElement | null = null;
+  private _concurrencyRow: HTMLElement | null = null;
   private _resourceFields: {
     resource: IBackendResource;
     input: HTMLInputElement | HTMLSelectElement;
@@ -636,6 +929,12 @@ export namespace SubmitJobForm {
      */
     notebookKernel?: string | null;
     /**
+     * Whether a parameter may take several values (a list or a range): the
+     * form then shows how many runs they make and a concurrency limit, and
+     * several values make a sweep.
+     */
+    allowGrid?: boolean;
+    /**
      * The application translator.
      */
     translator?: ITranslator;
@@ -647,6 +946,34 @@ export namespace SubmitJobForm {
  */
 namespace Private {
   let id = 0;
+
+  /**
+   * The inputs of a notebook parameter.
+   */
+  export interface IParameterField {
+    /**
+     * The parameter.
+     */
+    parameter: IParameter;
+    /**
+     * Its value (or list of values).
+     */
+    input: HTMLInputElement;
+    /**
+     * How its values are given, when several are allowed.
+     */
+    mode: HTMLSelectElement | null;
+    /**
+     * The inputs of a numeric range.
+     */
+    range?: {
+      container: HTMLElement;
+      start: HTMLInputElement;
+      stop: HTMLInputElement;
+      by: HTMLInputElement;
+      division: HTMLSelectElement;
+    };
+  }
 
   /**
    * A unique number for element ids.

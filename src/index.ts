@@ -40,7 +40,8 @@ import { insertCodeBelow, resultsTarget } from './results';
 // The Running sidebar section is registered at activation: needed at once.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RunningJobsManager } from './running';
-import { IJobsManager } from './tokens';
+import { sweepsManagerPlugin, sweepViewPlugin } from './sweepplugins';
+import { IJobsManager, ISweepsManager } from './tokens';
 
 export * from './tokens';
 export { JobsModel } from './model';
@@ -49,6 +50,9 @@ export { JobView, OutputNotebookView } from './jobview';
 export { JobOutputModel } from './output';
 export { JobResultsView } from './results';
 export { CommandIDs } from './commands';
+export { SweepsClient } from './sweepclient';
+export { SweepsCache } from './sweepcache';
+export { SweepView } from './sweepview';
 
 /**
  * The id of the plugin that owns the user settings.
@@ -155,7 +159,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     IDocumentManager,
     ICommandPalette,
-    INotebookTracker
+    INotebookTracker,
+    ISweepsManager
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -166,7 +171,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     docManager: IDocumentManager | null,
     palette: ICommandPalette | null,
-    notebooks: INotebookTracker | null
+    notebooks: INotebookTracker | null,
+    sweeps: ISweepsManager | null
   ): void => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(DOMAIN);
@@ -176,6 +182,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
 
     const panel = new JobsPanel({
       manager,
+      sweeps,
       commands,
       translator,
       pageSize: settings.pageSize
@@ -506,7 +513,8 @@ const runPlugin: JupyterFrontEndPlugin<void> = {
     IFileBrowserFactory,
     IDefaultFileBrowser,
     ICommandPalette,
-    ISettingRegistry
+    ISettingRegistry,
+    ISweepsManager
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -516,7 +524,8 @@ const runPlugin: JupyterFrontEndPlugin<void> = {
     browserFactory: IFileBrowserFactory | null,
     defaultBrowser: IDefaultFileBrowser | null,
     palette: ICommandPalette | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    sweeps: ISweepsManager | null
   ): void => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(DOMAIN);
@@ -602,6 +611,7 @@ const runPlugin: JupyterFrontEndPlugin<void> = {
           path: found.path,
           context: found.context,
           manager,
+          sweeps,
           contents: app.serviceManager.contents,
           kernelspecs: app.serviceManager.kernelspecs,
           trans,
@@ -680,7 +690,8 @@ const notificationsPlugin: JupyterFrontEndPlugin<void> = {
       enabled = values.notifications;
     });
     manager.statusChanged.connect((_, { job }) => {
-      if (!enabled) {
+      // The runs of a sweep are told about once, by the sweep's notification.
+      if (!enabled || job.sweep_id) {
         return;
       }
       const actions = [
@@ -752,7 +763,9 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   panelPlugin,
   runPlugin,
   notificationsPlugin,
-  runningPlugin
+  runningPlugin,
+  sweepsManagerPlugin,
+  sweepViewPlugin
 ];
 
 export default plugins;

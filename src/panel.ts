@@ -19,7 +19,15 @@ import { CommandIDs } from './commands';
 import { jobsIcon, statusIcon, statusLabel } from './icons';
 import { formatDuration, isActive, isFinal } from './model';
 import { createProgressBar } from './jobview';
-import { ACTIVE_STATUSES, IJob, IJobsManager, JOB_STATUSES } from './tokens';
+import { createSweepItem, isSweep, panelEntries, sweepRuns } from './sweeprow';
+import {
+  ACTIVE_STATUSES,
+  IJob,
+  IJobsManager,
+  ISweep,
+  ISweepsManager,
+  JOB_STATUSES
+} from './tokens';
 
 /**
  * The class name of the Jobs panel.
@@ -50,6 +58,7 @@ export class JobsPanel extends Widget {
     super();
     this.addClass(JOBS_PANEL_CLASS);
     this._manager = options.manager;
+    this._sweeps = options.sweeps ?? null;
     this._commands = options.commands;
     this._trans = (options.translator ?? nullTranslator).load('jupyter_jobs');
     this._pageSize = Math.max(5, options.pageSize ?? 50);
@@ -60,6 +69,7 @@ export class JobsPanel extends Widget {
     this.node.setAttribute('aria-label', this._trans.__('Jobs'));
     this._build();
     this._manager.changed.connect(this._onChanged, this);
+    this._sweeps?.changed.connect(this._onChanged, this);
     this._render();
   }
 
@@ -94,6 +104,7 @@ export class JobsPanel extends Widget {
     }
     this._stopTimer();
     this._manager.changed.disconnect(this._onChanged, this);
+    this._sweeps?.changed.disconnect(this._onChanged, this);
     super.dispose();
   }
 
@@ -254,7 +265,15 @@ export class JobsPanel extends Widget {
     }
     const trans = this._trans;
     const manager = this._manager;
-    const jobs = manager.filteredJobs;
+    // With sweeps, a sweep is one entry and its runs are listed under it.
+    const jobs = this._sweeps
+      ? panelEntries(
+          manager.filteredJobs,
+          this._sweeps.sweeps,
+          manager.statusFilter,
+          manager.search
+        )
+      : manager.filteredJobs;
     const pages = Math.max(1, Math.ceil(jobs.length / this._pageSize));
     if (this._page >= pages) {
       this._page = pages - 1;
@@ -269,8 +288,10 @@ export class JobsPanel extends Widget {
 
     this._list.textContent = '';
     this._elapsed.clear();
-    for (const job of shown) {
-      this._list.appendChild(this._renderItem(job));
+    for (const entry of shown) {
+      this._list.appendChild(
+        isSweep(entry) ? this._renderSweep(entry) : this._renderItem(entry)
+      );
     }
     if (!manager.isReady) {
       this._empty.textContent = trans.__('Loading jobs…');
@@ -283,7 +304,9 @@ export class JobsPanel extends Widget {
     } else {
       this._empty.textContent = '';
     }
-    this._clear.disabled = !manager.jobs.some(job => isFinal(job.status));
+    this._clear.disabled = !manager.jobs.some(
+      job => isFinal(job.status) && !(this._sweeps && job.sweep_id)
+    );
     this._prev.disabled = this._page === 0;
     this._next.disabled = this._page >= pages - 1;
     this._pageInfo.textContent = trans._n(
@@ -410,6 +433,36 @@ export class JobsPanel extends Widget {
     return li;
   }
 
+  /**
+   * Render a sweep, and its runs under it when expanded.
+   */
+  private _renderSweep(sweep: ISweep): HTMLElement {
+    const expanded = this._expanded.has(sweep.id);
+    const li = createSweepItem(sweep, {
+      expanded,
+      onToggle: () => {
+        if (!this._expanded.delete(sweep.id)) {
+          this._expanded.add(sweep.id);
+        }
+        this._render();
+      },
+      commands: this._commands,
+      trans: this._trans,
+      button: (icon, label, onClick) => this._button(icon, label, onClick)
+    });
+    if (expanded) {
+      const runs = document.createElement('ul');
+      runs.className = 'jp-JobsPanel-runList';
+      runs.setAttribute('aria-label', this._trans.__('Runs of %1', sweep.name));
+      runs.addEventListener('click', event => event.stopPropagation());
+      for (const job of sweepRuns(this._manager.jobs, sweep.id)) {
+        runs.appendChild(this._renderItem(job));
+      }
+      li.appendChild(runs);
+    }
+    return li;
+  }
+
   private _startTimer(): void {
     if (this._timer !== null || !this.isVisible) {
       return;
@@ -438,6 +491,8 @@ export class JobsPanel extends Widget {
   }
 
   private _manager: IJobsManager;
+  private _sweeps: ISweepsManager | null;
+  private _expanded = new Set<string>();
   private _commands: CommandRegistry;
   private _trans: TranslationBundle;
   private _pageSize: number;
@@ -467,6 +522,10 @@ export namespace JobsPanel {
      * The jobs manager the panel renders.
      */
     manager: IJobsManager;
+    /**
+     * The sweeps manager: each sweep shows as one entry holding its runs.
+     */
+    sweeps?: ISweepsManager | null;
     /**
      * The command registry (the panel's buttons execute commands).
      */

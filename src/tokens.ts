@@ -158,6 +158,14 @@ export interface IJob {
    * Whether the output was ever fetched.
    */
   output_fetched?: boolean;
+  /**
+   * The sweep the job is a run of (`null` for an ordinary job).
+   */
+  sweep_id?: string | null;
+  /**
+   * The job's place in its sweep's grid (`null` for an ordinary job).
+   */
+  sweep_index?: number | null;
 }
 
 /**
@@ -492,4 +500,193 @@ export interface IJobsManager extends IDisposable {
 export const IJobsManager = new Token<IJobsManager>(
   'jupyter-jobs:IJobsManager',
   'A service to list, submit, cancel and remove background jobs, kept current from the server.'
+);
+
+/**
+ * The states of a sweep, summarised from its runs.
+ */
+export type SweepStatus =
+  'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * A sweep's progress in runs.
+ */
+export interface ISweepProgress {
+  /**
+   * Runs finished (completed, failed or cancelled).
+   */
+  done: number;
+  /**
+   * Runs that failed.
+   */
+  failed: number;
+  /**
+   * Runs in the grid.
+   */
+  total: number;
+}
+
+/**
+ * A sweep's table: one row per run, in grid order.
+ */
+export interface ISweepTable {
+  /**
+   * `index`, `job_id`, the grid's parameter names, `status`,
+   * `duration_seconds`, then each scalar a run recorded.
+   */
+  columns: string[];
+  /**
+   * One row per run, by column name.
+   */
+  rows: { [column: string]: any }[];
+}
+
+/**
+ * A sweep as the server describes it: one notebook or script run over the
+ * cross product of a grid of parameter values.
+ */
+export interface ISweep {
+  /**
+   * The sweep id.
+   */
+  id: string;
+  /**
+   * The sweep name.
+   */
+  name: string;
+  /**
+   * The input file, relative to the server root.
+   */
+  path: string;
+  /**
+   * The sweep state, summarised from its runs.
+   */
+  status: SweepStatus;
+  /**
+   * The values of each varying parameter.
+   */
+  grid: { [name: string]: any[] };
+  /**
+   * The parameters every run shares.
+   */
+  parameters: { [name: string]: any };
+  /**
+   * The backend name.
+   */
+  backend: string;
+  /**
+   * The backend resources of every run.
+   */
+  resources?: { [name: string]: any } | null;
+  /**
+   * The kernel, if one was chosen.
+   */
+  kernel_name?: string | null;
+  /**
+   * At most this many runs at once (`null`: no limit).
+   */
+  max_concurrent?: number | null;
+  /**
+   * When the sweep was created (ISO 8601).
+   */
+  created_at: string;
+  /**
+   * Runs done, failed and in all.
+   */
+  progress: ISweepProgress;
+  /**
+   * The job ids of the runs, in grid order.
+   */
+  jobs?: string[];
+  /**
+   * The runs' parameters, status, duration and recorded scalars.
+   */
+  table?: ISweepTable;
+}
+
+/**
+ * A request to submit a sweep: a job request with a grid.
+ */
+export interface ISweepRequest extends IJobRequest {
+  /**
+   * The values of each varying parameter (the runs are their cross product).
+   */
+  grid: { [name: string]: any[] };
+  /**
+   * At most this many runs at once.
+   */
+  max_concurrent?: number;
+}
+
+/**
+ * A status change of a sweep seen by the sweeps manager.
+ */
+export interface ISweepStatusChange {
+  /**
+   * The sweep after the change.
+   */
+  sweep: ISweep;
+  /**
+   * The status before the change.
+   */
+  previous: SweepStatus;
+}
+
+/**
+ * The sweeps manager: the sweep list kept current, and the sweep actions.
+ */
+export interface ISweepsManager extends IDisposable {
+  /**
+   * Every known sweep, newest first.
+   */
+  readonly sweeps: ReadonlyArray<ISweep>;
+  /**
+   * Whether the list was loaded at least once.
+   */
+  readonly isReady: boolean;
+  /**
+   * A signal emitted when a sweep was added, changed or removed.
+   */
+  readonly changed: ISignal<ISweepsManager, void>;
+  /**
+   * A signal emitted when a known sweep changes status.
+   */
+  readonly statusChanged: ISignal<ISweepsManager, ISweepStatusChange>;
+  /**
+   * One sweep by id, if known (with its table once fetched).
+   */
+  get(id: string): ISweep | undefined;
+  /**
+   * Reload the sweep list from the server.
+   */
+  refresh(): Promise<void>;
+  /**
+   * Fetch one sweep with its table and runs, and keep it.
+   */
+  fetch(id: string): Promise<ISweep>;
+  /**
+   * Submit a sweep.
+   */
+  submit(request: ISweepRequest): Promise<ISweep>;
+  /**
+   * Cancel every active run of a sweep.
+   */
+  cancel(id: string): Promise<ISweep>;
+  /**
+   * Run a sweep again as a new sweep: the same grid, or only the failed runs.
+   */
+  rerun(id: string, onlyFailed?: boolean): Promise<ISweep>;
+  /**
+   * Remove a finished sweep and its runs; rejects with a 409 response error
+   * when results were never seen and `force` is not set.
+   */
+  remove(id: string, force?: boolean): Promise<void>;
+}
+
+/**
+ * The sweeps manager token.
+ */
+export const ISweepsManager = new Token<ISweepsManager>(
+  'jupyter-jobs:ISweepsManager',
+  'A service to list, submit, cancel, re-run and remove sweeps (one notebook run over a grid of parameters), kept current from the server.'
 );
