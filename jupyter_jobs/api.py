@@ -361,6 +361,8 @@ def submit(
     time_limit: str | int | None = None,
     max_retries: int = 0,
     retry_delay_seconds: float = 0,
+    after: list[Job | str] | None = None,
+    after_condition: str = "completed",
 ) -> Job:
     """Run a notebook (.ipynb, through papermill) or a Python script (.py) as a job.
 
@@ -376,6 +378,9 @@ def submit(
     "2-00:00", "45:00" or a number of minutes); it then fails with the reason "time limit".
     max_retries: run a failed job again, as a new attempt, up to this many times, after
     retry_delay_seconds (never a cancelled one, nor one stopped by its time limit).
+    after: jobs (or their ids) this one runs after; it waits, queued, until they have
+    completed (after_condition="completed") or ended in any way ("finished"). If one
+    ends otherwise, this job is cancelled with a reason saying which.
     """
     if time_limit is not None:
         resources = {**(resources or {}), "time_limit": time_limit}
@@ -389,12 +394,19 @@ def submit(
         resources=resources,
         max_retries=max_retries,
         retry_delay_seconds=retry_delay_seconds,
+        after=None if after is None else [_job_id(job) for job in after],
+        after_condition=after_condition,
     )
     job = Job(info["id"], info)
     _remember_last_job(job.id)
     if wait:
         job.wait()
     return job
+
+
+def _job_id(job: Job | str) -> Any:
+    """A Job's id; anything else as it is (the manager says what is wrong with it)."""
+    return job.id if isinstance(job, Job) else job
 
 
 def get(job_id: str) -> Job:

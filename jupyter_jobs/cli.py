@@ -183,6 +183,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="wait this long before each retry (default: 0)",
     )
+    sub.add_argument(
+        "--after",
+        action="append",
+        metavar="ID",
+        help="run it after job ID (repeat for several); it waits, queued, until they end",
+    )
+    sub.add_argument(
+        "--after-condition",
+        choices=("completed", "finished"),
+        default="completed",
+        help="run it once those jobs completed (default; if one does not, it is cancelled), "
+        "or once they finished in any way",
+    )
     how = sub.add_mutually_exclusive_group()
     how.add_argument(
         "--wait", action="store_true", help="wait until it finishes; exit 0 only if it completed"
@@ -280,6 +293,8 @@ def _submit(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
         max_retries=args.retries,
         retry_delay_seconds=args.retry_delay,
+        after=args.after,
+        after_condition=args.after_condition,
     )
     if not args.json:
         print(job.id, flush=True)

@@ -31,6 +31,8 @@ REQUEST_FIELDS = {
     "resources",
     "max_retries",
     "retry_delay_seconds",
+    "after",
+    "after_condition",
 }
 
 

@@ -75,6 +75,10 @@ class JobSpec:
     retry_delay_seconds: float = 0.0
     time_limit_seconds: int | None = None  # the runner stops the job after this long running
     usage_interval_seconds: float = 2.0  # between two samples of what the job's processes use
+    # The jobs it runs after: each {"id", "name", "job_dir", "backend", "backend_id", "status"
+    # (when it was submitted)}; it runs once they completed ("completed") or ended ("finished").
+    after: list[dict[str, Any]] = field(default_factory=list)
+    after_condition: str = "completed"
     # Who submitted it, and when (epoch seconds): a runner that has written nothing yet is
     # "starting" for a while after this, and only its own host may judge it by a pid.
     submit_host: str | None = None

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from .store import JobRecord, JobStore
 from .time_limits import time_limit_seconds
 from .validation import (
     KINDS,
+    check_after,
     check_name,
     check_optional_string,
     check_parameters,
@@ -79,6 +80,9 @@ class JobRequest:
     frozen_input: Path  # the file copied into the job: source, or a schedule's frozen copy
     max_retries: int = 0
     retry_delay_seconds: float = 0.0
+    # The jobs it runs after, as the runner needs them (see JobSpec.after), and when.
+    after: list[dict[str, Any]] = field(default_factory=list)
+    after_condition: str = "completed"
 
 
 class JobManager:
@@ -151,6 +155,8 @@ class JobManager:
         resources: Any = None,
         max_retries: Any = None,
         retry_delay_seconds: Any = None,
+        after: Any = None,
+        after_condition: Any = None,
         *,
         schedule_id: str | None = None,
         frozen_input: Path | None = None,
@@ -170,6 +176,8 @@ class JobManager:
             max_retries=max_retries,
             retry_delay_seconds=retry_delay_seconds,
             frozen_input=frozen_input,
+            after=after,
+            after_condition=after_condition,
         )
         record, jobdir = self.create_job(request, schedule_id=schedule_id)
         self.store.add(record)
@@ -193,6 +201,8 @@ class JobManager:
         max_retries: Any = None,
         retry_delay_seconds: Any = None,
         frozen_input: Path | None = None,
+        after: Any = None,
+        after_condition: Any = None,
     ) -> JobRequest:
         """Everything a submit checks, before anything is created; InvalidRequest, NotFound."""
         if frozen_input is None:
@@ -202,6 +212,8 @@ class JobManager:
             source, given_path, kind = Path(path), str(path), KINDS[Path(path).suffix.lower()]
         parameters = check_parameters(parameters)
         max_retries, retry_delay_seconds = check_retries(max_retries, retry_delay_seconds)
+        after, after_condition = check_after(after, after_condition)
+        dependencies = self._dependencies(after)
         backend_name = check_optional_string(backend, "backend") or self.default_backend
         chosen = self._backend(backend_name)
         if not chosen.is_available():
@@ -226,6 +238,8 @@ class JobManager:
             frozen_input=frozen_input,
             max_retries=max_retries,
             retry_delay_seconds=retry_delay_seconds,
+            after=dependencies,
+            after_condition=after_condition,
         )
 
     def create_job(
@@ -241,6 +255,9 @@ class JobManager:
         parameters and name replace the request's; sweep is (sweep id, index, max concurrent).
         """
         job_id = self._new_id()
+        # Cannot happen to a new id; said so should it ever.
+        if job_id in (d["id"] for d in request.after):
+            raise InvalidRequest(f"Job {job_id} cannot run after itself")
         final_dir = self.jobs_root / job_id
         parameters = request.parameters if parameters is None else parameters
         chosen = request.backend
@@ -256,6 +273,8 @@ class JobManager:
             usage_interval_seconds=chosen.usage_interval_seconds,
             max_retries=request.max_retries,
             retry_delay_seconds=request.retry_delay_seconds,
+            after=request.after,
+            after_condition=request.after_condition,
         )
         if request.resources.get("time_limit") and not chosen.enforces_time_limit:
             spec.time_limit_seconds = time_limit_seconds(request.resources["time_limit"])
@@ -281,6 +300,8 @@ class JobManager:
             retry_delay_seconds=request.retry_delay_seconds,
             sweep_id=spec.sweep_id,
             sweep_index=spec.sweep_index,
+            after=[d["id"] for d in request.after] or None,
+            after_condition=request.after_condition,
         )
         return record, JobDirectory(final_dir)
 
@@ -301,6 +322,27 @@ class JobManager:
         """Tell listeners about jobs created and started together (a sweep's runs)."""
         for record in records:
             self._updated(record)
+
+    def _dependencies(self, after: list[str]) -> list[dict[str, Any]]:
+        """What the runner (and a backend) needs of each job to run after; unknown ids refused."""
+        unknown = [job_id for job_id in after if self.store.get(job_id) is None]
+        if unknown:
+            raise InvalidRequest(f"'after' names no known job: {', '.join(unknown)}")
+        self.refresh(after)  # what they are now: a backend may chain only to unfinished ones
+        dependencies = []
+        for job_id in after:
+            record = self._record(job_id)
+            dependencies.append(
+                {
+                    "id": record.id,
+                    "name": record.name,
+                    "job_dir": str(Path(record.job_dir).resolve()),
+                    "backend": record.backend,
+                    "backend_id": record.backend_id,
+                    "status": record.status,
+                }
+            )
+        return dependencies
 
     def _notebook_kernel(self, source: Path, given_path: str, kernel_name: str | None) -> str:
         import nbformat  # here: its import costs the CLI most of a second
@@ -653,6 +695,13 @@ class JobManager:
     def _vanished(self, jobdir: JobDirectory, state: BackendState) -> dict[str, Any]:
         if jobdir.cancel_requested():
             return {"status": "cancelled", "finished_at": utc_now(), "error": None}
+        if state.status == "cancelled":  # the backend ended it, saying why: a failed dependency
+            return {
+                "status": "cancelled",
+                "finished_at": utc_now(),
+                "error": state.error,
+                "status_reason": state.reason,
+            }
         # Presumed: the runner recorded nothing. Should it record an end after all (it was
         # only stopped, or its filesystem lagged), _revisit_presumed_failures takes that.
         return {
@@ -755,6 +804,8 @@ class JobManager:
             "attempts": self._attempts(record),
             "sweep_id": record.sweep_id,
             "sweep_index": record.sweep_index,
+            "after": record.after or [],
+            "after_condition": record.after_condition,
         }
 
     @staticmethod

@@ -135,6 +135,12 @@ def _v4_to_v5(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX jobs_sweep ON jobs (sweep_id, sweep_index)")
 
 
+def _v5_to_v6(db: sqlite3.Connection) -> None:
+    """Version 6: chains; a job runs after others (`after`) completed or finished."""
+    db.execute("ALTER TABLE jobs ADD COLUMN after TEXT")  # JSON; NULL for none
+    db.execute("ALTER TABLE jobs ADD COLUMN after_condition TEXT NOT NULL DEFAULT 'completed'")
+
+
 # MIGRATIONS[n] brings a store of version n to version n + 1. Each runs in the one
 # transaction of the whole upgrade: a store is migrated fully or not at all. To change
 # the store, append a step here (a new column needs a JobRecord field with a default).
@@ -144,6 +150,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v2_to_v3,
     _v3_to_v4,
     _v4_to_v5,
+    _v5_to_v6,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -152,7 +159,7 @@ class StoreTooNew(JobsError):
     """The job store was written by a newer jupyter-jobs: it is left as it is."""
 
 
-_JSON_FIELDS = ("parameters", "resources", "error", "usage")
+_JSON_FIELDS = ("parameters", "resources", "error", "usage", "after")
 
 
 @dataclass
@@ -185,6 +192,8 @@ class JobRecord:
     attempt: int = 1
     sweep_id: str | None = None
     sweep_index: int | None = None
+    after: list[str] | None = None  # the ids of the jobs it runs after, if any
+    after_condition: str = "completed"
 
 
 @dataclass

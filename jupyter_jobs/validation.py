@@ -117,3 +117,28 @@ def check_retries(max_retries: Any, retry_delay_seconds: Any) -> tuple[int, floa
             f"'retry_delay_seconds' must be a number of seconds from 0 to {MAX_RETRY_DELAY_SECONDS}"
         )
     return max_retries, float(retry_delay_seconds)
+
+
+MAX_AFTER = 100
+AFTER_CONDITIONS = ("completed", "finished")
+
+
+def check_after(after: Any, after_condition: Any) -> tuple[list[str], str]:
+    """The ids of the jobs a job runs after, and whether they must have completed or only ended."""
+    if after is None:
+        after = []
+    if not isinstance(after, list) or not all(isinstance(job_id, str) for job_id in after):
+        raise InvalidRequest("'after' must be a list of job ids (strings)")
+    if len(after) > MAX_AFTER:
+        raise InvalidRequest(f"'after' may name at most {MAX_AFTER} jobs, not {len(after)}")
+    repeated = sorted({job_id for job_id in after if after.count(job_id) > 1})
+    if repeated:
+        raise InvalidRequest(f"'after' names job(s) more than once: {', '.join(repeated)}")
+    if after_condition is None:
+        after_condition = "completed"
+    if after_condition not in AFTER_CONDITIONS:
+        raise InvalidRequest(
+            f"'after_condition' must be one of: {', '.join(AFTER_CONDITIONS)}, "
+            f"not {after_condition!r}"
+        )
+    return after, after_condition

@@ -34,13 +34,14 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from traitlets import Float, List, Unicode
 
 from ..errors import BackendUnavailable, InvalidRequest
-from ..jobdir import JOB_ENV_MARKER, JobDirectory, JobSpec, utc_now
+from ..jobdir import ACTIVE_STATES, JOB_ENV_MARKER, DamagedFile, JobDirectory, JobSpec, utc_now
 from ..private import (
     SCRIPT_MODE,
     make_private_dir,
@@ -49,6 +50,7 @@ from ..private import (
     write_private_atomically,
 )
 from ..processes import runner_environment
+from ..runner.dependencies import SLURM_STATE_NAME, ended_as, judge, waiting_reason
 from ..store import JobRecord
 from ..time_limits import format_seconds, parse_time_limit, time_limit_seconds
 from .base import Backend, BackendState, ResourceOption
@@ -66,7 +68,7 @@ from .slurm_states import (
 SCRIPT_NAME = "slurm-job.sh"
 STDOUT_NAME = "slurm.out"
 STDERR_NAME = "slurm.err"
-STATE_NAME = "slurm-state.json"
+STATE_NAME = SLURM_STATE_NAME
 # A run of a job array: its task index and the array's batch script, in its job directory.
 ARRAY_RUN_NAME = "slurm-array.json"
 # Beside the job directories: one folder per array, for its script and its output links.
@@ -405,7 +407,23 @@ class SlurmBackend(Backend):
         ]
         if self.account:
             args.append(f"--account={self.account}")
-        return args + list(self.extra_sbatch_args)
+        return args + self._dependency_args(spec) + list(self.extra_sbatch_args)
+
+    def _dependency_args(self, spec: JobSpec) -> list[str]:
+        """SLURM holds a job chained to unfinished SLURM jobs, so it takes no allocation while
+        it waits, and drops it if one fails; the runner waits for any others (a local job)."""
+        pending = [
+            d["backend_id"]
+            for d in spec.after
+            if d.get("backend") == self.name
+            and str(d.get("backend_id") or "").isdigit()
+            and d.get("status") in ACTIVE_STATES
+            and ended_as(d) is None
+        ]
+        if not pending:
+            return []
+        kind = "afterok" if spec.after_condition == "completed" else "afterany"
+        return [f"--dependency={kind}:{':'.join(pending)}", "--kill-on-invalid-dep=yes"]
 
     @staticmethod
     def _touch_outputs(jobdir: JobDirectory) -> None:
@@ -626,6 +644,7 @@ class SlurmBackend(Backend):
                 tail = _tail_lines(jobdir.path / STDERR_NAME)
                 heading_for = ending_from_output(tail, slurm_job.job_id)
             state = to_backend_state(slurm_job, self._details(slurm_job, jobdir), heading_for)
+            state = self._chained(slurm_job, jobdir, state)
             if slurm_job.final:
                 record_state(jobdir, slurm_job, state)
             else:
@@ -635,6 +654,35 @@ class SlurmBackend(Backend):
         folders = {parent.resolve() / ARRAYS_DIR for parent in parents}
         self._clean_up_arrays(arrays, folders, listed_at)
         return states
+
+    def _chained(
+        self, slurm_job: SlurmJob, jobdir: JobDirectory, state: BackendState
+    ) -> BackendState:
+        """A chained job in SLURM's words (reason Dependency, DependencyNeverSatisfied) in ours."""
+        if slurm_job.reason not in ("Dependency", "DependencyNeverSatisfied") and not (
+            slurm_job.state == "CANCELLED" and not jobdir.cancel_requested()
+        ):
+            return state
+        try:
+            spec = jobdir.read_spec()
+        except (OSError, DamagedFile):
+            return state
+        if not spec.after:
+            return state
+        waiting, blocked = judge(spec.after, spec.after_condition)
+        if blocked is not None and (slurm_job.final or slurm_job.reason != "Dependency"):
+            if not slurm_job.final:  # kept pending for ever: SLURM did not drop it itself
+                with contextlib.suppress(BackendUnavailable):
+                    self._run("scancel", str(slurm_job.job_id))
+            return BackendState(
+                alive=not slurm_job.final,
+                status="cancelled",
+                reason=blocked.reason,
+                error=blocked.error,
+            )
+        if slurm_job.reason == "Dependency" and waiting:
+            return replace(state, reason=waiting_reason(waiting))
+        return state
 
     @staticmethod
     def _is_ours(slurm_job: SlurmJob, jobdir: JobDirectory) -> bool:
@@ -749,6 +797,7 @@ def record_state(jobdir: JobDirectory, slurm_job: SlurmJob, state: BackendState)
         "seen_at": utc_now(),
         "reason": state.reason,
         "error": state.error,
+        "status": state.status,
     }
     with contextlib.suppress(OSError):  # a removed job directory: nothing to keep
         write_private_atomically(path, json.dumps(data))
@@ -761,7 +810,9 @@ def read_recorded_state(jobdir: JobDirectory) -> BackendState | None:
         return None
     if data.get("job_state") not in FINAL_STATES:
         return None
-    return BackendState(alive=False, reason=data.get("reason"), error=data.get("error"))
+    return BackendState(
+        alive=False, status=data.get("status"), reason=data.get("reason"), error=data.get("error")
+    )
 
 
 def _array_run(jobdir: JobDirectory) -> dict[str, Any]:

@@ -50,6 +50,12 @@ def enqueue(
     return entry
 
 
+def leave(queue_dir: str, position: int, job_id: str) -> None:
+    """Give up the job's place for now (a chained job waiting for others): it holds
+    nobody up meanwhile, and wait_for_slot takes the place again, in its old order."""
+    (Path(queue_dir) / "waiting" / f"{position:020d}-{job_id}").unlink(missing_ok=True)
+
+
 class Slot:
     """A held slot (the queue's, and its group's for a limited sweep): releasing it, or the
     process ending, frees it."""

@@ -12,7 +12,8 @@ from typing import Any
 from ..jobdir import JOB_DIR_ENV, JOB_ENV_MARKER, DamagedFile, JobDirectory, JobSpec, utc_now
 from ..private import private_copy, tighten_file, touch_private
 from ..processes import kill_job_processes
-from .queue import wait_for_slot
+from .dependencies import Blocked, wait_for_dependencies
+from .queue import leave, wait_for_slot
 from .recorder import RunRecorder, disk_full_cause
 from .stop import StopRequest, TimeLimit
 from .usage import UsageSampler
@@ -35,9 +36,19 @@ def run(job_dir: str) -> int:
     recorder = RunRecorder(jobdir, on_disk_full=stop.request)
     slot = None
     attempt = 1
+    blocked: Blocked | None = None
     try:
         recorder.set_status("queued")
-        if spec.queue_dir:
+        if spec.after:  # a chained job waits for its dependencies before the queue
+            if spec.queue_dir:
+                leave(spec.queue_dir, spec.queue_position, spec.id)
+            blocked = wait_for_dependencies(
+                spec.after,
+                spec.after_condition,
+                set_reason=lambda reason: recorder.update(reason=reason),
+                should_stop=lambda: stop.requested,
+            )
+        if spec.queue_dir and blocked is None:
             slot = wait_for_slot(
                 spec.queue_dir,
                 spec.queue_limit,
@@ -51,7 +62,9 @@ def run(job_dir: str) -> int:
         status, error = _runner_failure(e, recorder, stop)
         status, error, reason = _judged(spec, jobdir, recorder, stop, None, status, error)
     else:
-        while True:
+        if blocked is not None:  # a dependency ended otherwise than the condition allows
+            status, error, reason = "cancelled", blocked.error, blocked.reason
+        while blocked is None:
             status, error, reason = _attempt(spec, jobdir, recorder, stop)
             if not _retries(spec, attempt, status, stop, recorder):
                 break
