@@ -28,7 +28,13 @@ step "A two-node SLURM cluster on this machine (node2 in namespaces of its own),
 bash scripts/slurm-local.sh up --nodes 2
 
 step "The package with its test dependencies (this builds the frontend)"
+# A development link left by another checkout of this project would receive this
+# install's files, or dangle and fail it: the install puts its own in place.
+labextension="$(python -c 'import sys; print(sys.prefix)')/share/jupyter/labextensions/jupyter-jobs"
+if [ -L "$labextension" ]; then rm "$labextension"; fi
 python -m pip install -q -e ".[test]"
+# Link the built frontend, so a later `jlpm build` is what JupyterLab serves.
+jupyter-builder develop --overwrite .
 # PyTorch for its example notebook: the CPU build this kind of machine keeps on disk.
 python -m pip install -q torch==2.13.0
 jlpm install  # the linters and jest (jlpm comes with the package's build tools)
