@@ -166,6 +166,38 @@ export interface IJob {
    * The job's place in its sweep's grid (`null` for an ordinary job).
    */
   sweep_index?: number | null;
+  /**
+   * The schedule that fired the job, if any.
+   */
+  schedule_id?: string | null;
+  /**
+   * The attempt running or last run, from 1.
+   */
+  attempt?: number;
+  /**
+   * How many times a failed attempt is run again.
+   */
+  max_retries?: number;
+  /**
+   * The wait before a retry, in seconds.
+   */
+  retry_delay_seconds?: number;
+  /**
+   * Every attempt, the current one last.
+   */
+  attempts?: IJobAttempt[];
+  /**
+   * The jobs this one waits for.
+   */
+  after?: string[];
+  /**
+   * What they must end as: `completed`, or any end (`finished`).
+   */
+  after_condition?: 'completed' | 'finished' | null;
+  /**
+   * What the job costs, nulls where unknown.
+   */
+  usage?: IJobUsage;
 }
 
 /**
@@ -193,9 +225,47 @@ export interface IJobRequest {
    */
   kernel_name?: string;
   /**
-   * Backend resources.
+   * Backend resources (`time_limit` among them, on every backend).
    */
   resources?: { [name: string]: any };
+  /**
+   * How many times a failed attempt is run again (0 by default).
+   */
+  max_retries?: number;
+  /**
+   * The wait before a retry, in seconds.
+   */
+  retry_delay_seconds?: number;
+  /**
+   * Job ids to wait for.
+   */
+  after?: string[];
+  /**
+   * What they must end as: `completed` (default) or any end (`finished`).
+   */
+  after_condition?: 'completed' | 'finished';
+}
+
+/**
+ * One attempt of a job.
+ */
+export interface IJobAttempt {
+  attempt: number;
+  status: JobStatus;
+  started_at: string | null;
+  finished_at: string | null;
+  error: IJobError | null;
+}
+
+/**
+ * What a job costs: its process tree's CPU and memory, nulls where unknown.
+ */
+export interface IJobUsage {
+  cpu_percent: number | null;
+  rss_bytes: number | null;
+  peak_rss_bytes: number | null;
+  cpu_seconds: number | null;
+  gpu_memory_bytes: number | null;
 }
 
 /**
@@ -690,3 +760,105 @@ export const ISweepsManager = new Token<ISweepsManager>(
   'jupyter-jobs:ISweepsManager',
   'A service to list, submit, cancel, re-run and remove sweeps (one notebook run over a grid of parameters), kept current from the server.'
 );
+
+/**
+ * What to do with the runs a schedule missed while nothing could fire it:
+ * skip them, or run one late.
+ */
+export type ScheduleCatchUp = 'skip' | 'once';
+
+/**
+ * What a schedule runs and when: the body of `POST schedules`.
+ */
+export interface IScheduleRequest {
+  /**
+   * The input notebook or script, relative to the server root.
+   */
+  path: string;
+  /**
+   * A cron expression (five fields).
+   */
+  cron: string;
+  /**
+   * An IANA time zone; the server's when missing.
+   */
+  timezone?: string;
+  /**
+   * The parameters of every run.
+   */
+  parameters?: { [name: string]: any };
+  /**
+   * The backend of every run.
+   */
+  backend?: string;
+  /**
+   * The backend resources of every run.
+   */
+  resources?: { [name: string]: any };
+  /**
+   * The schedule's name.
+   */
+  name?: string;
+  /**
+   * The kernel of a notebook's runs.
+   */
+  kernel_name?: string;
+  /**
+   * The catch-up rule for missed runs.
+   */
+  catch_up?: ScheduleCatchUp;
+}
+
+/**
+ * A schedule as the server describes it.
+ */
+export interface ISchedule {
+  id: string;
+  name: string;
+  path: string;
+  cron: string;
+  timezone: string;
+  parameters: { [name: string]: any };
+  backend: string;
+  resources: { [name: string]: any };
+  paused: boolean;
+  kind?: string;
+  kernel_name?: string | null;
+  catch_up: ScheduleCatchUp;
+  /**
+   * The next run time (ISO 8601, UTC), or null when paused.
+   */
+  next_run_at: string | null;
+  /**
+   * The next three run times (ISO 8601, UTC).
+   */
+  next_runs?: string[];
+  /**
+   * The job of the last firing, or null before the first.
+   */
+  last_job_id: string | null;
+  /**
+   * Why the last firing created no job, if it failed.
+   */
+  last_error?: { message: string; at: string } | null;
+  created_at: string;
+  updated_at?: string;
+}
+
+/**
+ * The next run times of a cron expression, as the dialog shows them.
+ */
+export interface ISchedulePreview {
+  /**
+   * The expression as the server understood it.
+   */
+  cron: string;
+  /**
+   * The time zone used.
+   */
+  timezone: string;
+  /**
+   * The next three run times (ISO 8601, UTC).
+   */
+  next_runs: string[];
+}
