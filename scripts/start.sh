@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install jupyter-jobs (building its JupyterLab extension) and start JupyterLab with it.
+# Install jupyter-jobs (building its JupyterLab extension) and what its examples need
+# (examples/requirements.txt), then start JupyterLab with it.
 # Needs Python 3.10+ with pip, and Node.js 20+ for the build. Arguments go to `jupyter lab`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/.."
 YARN_NPM_REGISTRY_SERVER="${YARN_NPM_REGISTRY_SERVER:-$(npm config get registry)}"
 export YARN_NPM_REGISTRY_SERVER
 
-python -m pip install .
+python -m pip install . -r examples/requirements.txt
 
 # Jupyter refuses to run as root unless told: containers and some cloud machines are root.
 if [ "$(id -u)" = 0 ]; then
