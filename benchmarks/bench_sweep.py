@@ -9,7 +9,9 @@ real Jupyter server's local backend:
 - their ratios (sweep / one by one; the sweep must not be slower: <= 1.0), and
   how many runs did not complete.
 
-"All finished" is the same test for both: the server lists no active job.
+"All finished" is the same test for both: the server lists no active job. Each way
+is measured twice, in the order sweep, one by one, one by one, sweep, so that the
+machine's load drifting during the run weighs on both alike; the figures are sums.
 
 Usage: python benchmarks/bench_sweep.py [--runs N] [--concurrency K]
 """
@@ -95,12 +97,21 @@ def main() -> None:
             time.sleep(3)  # let the server settle, as a user's would have
             as_sweep(server, 2)  # warm both paths once
             one_by_one(server, 2)
-            sweep_submit, sweep_total, sweep_bad = as_sweep(server, args.runs)
-            single_submit, single_total, single_bad = one_by_one(server, args.runs)
+            sweep_submit = sweep_total = single_submit = single_total = 0.0
+            sweep_bad: list[str] = []
+            single_bad: list[str] = []
+            for way in (as_sweep, one_by_one, one_by_one, as_sweep):
+                submit, total, bad = way(server, args.runs)
+                if way is as_sweep:
+                    sweep_submit, sweep_total = sweep_submit + submit, sweep_total + total
+                    sweep_bad += bad
+                else:
+                    single_submit, single_total = single_submit + submit, single_total + total
+                    single_bad += bad
         finally:
             server.kill()
     n = args.runs
-    print(f"{n} runs of a one-cell notebook, {args.concurrency} at once, local backend")
+    print(f"{n} runs of a one-cell notebook, {args.concurrency} at once, local, each way twice")
     print(f"one POST sweeps:   request {sweep_submit:6.2f} s, all done in {sweep_total:6.1f} s")
     print(f"{n} POST jobs:     requests {single_submit:6.2f} s, all done in {single_total:6.1f} s")
     print(f"ratio sweep / one by one, submit:   {sweep_submit / single_submit:.2f}")
