@@ -23,7 +23,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -190,6 +190,24 @@ def _manager() -> JobManager:
 # -- the job handle ------------------------------------------------------------------------
 
 
+def poll_until(
+    finished: Callable[[], bool],
+    timeout: float | None,
+    still: Callable[[], str],
+    first_pause: float = 0.1,
+) -> None:
+    """Ask finished() again, with pauses growing to a second, until it says yes;
+    TimeoutError with still()'s words after timeout seconds. An interrupt goes through."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pause = first_pause
+    while not finished():
+        if deadline is not None and time.monotonic() >= deadline:
+            raise TimeoutError(still())
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        time.sleep(pause if left is None else min(pause, left))
+        pause = min(pause * 1.5, 1.0)
+
+
 class Job:
     """A handle on one job: ask it for its status, wait for it, read its results, cancel it."""
 
@@ -267,16 +285,12 @@ class Job:
 
     def _wait(self, timeout: float | None = None) -> None:
         """Wait until the job has finished; an interrupt raises KeyboardInterrupt."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        pause = 0.1
-        while self.refresh().info["status"] not in FINAL_STATES:
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(
-                    f"Job {self.id} is still {self.info['status']} after {timeout} seconds"
-                )
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            time.sleep(pause if left is None else min(pause, left))
-            pause = min(pause * 1.5, 1.0)
+        poll_until(
+            lambda: self.refresh().info["status"] in FINAL_STATES,
+            timeout,
+            lambda: f"Job {self.id} is still {self.info['status']} after {timeout} seconds",
+            first_pause=0.1,
+        )
 
     def cancel(self) -> Job:
         """Ask the job to stop: `cancelling`, then `cancelled` (its partial output is kept)."""

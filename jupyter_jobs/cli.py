@@ -128,41 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Prints the new job's id on stdout.",
     )
     sub.add_argument("path", help="the .ipynb or .py file, relative to the current directory")
-    sub.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a parameter, typed as papermill's -p does (True, False, None, numbers, "
-        "else a string); repeatable",
-    )
-    sub.add_argument(
-        "-r",
-        "--parameter-raw",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a parameter kept as a string; repeatable",
-    )
-    sub.add_argument(
-        "-f",
-        "--parameters-file",
-        metavar="FILE",
-        help="parameters from a YAML or JSON file (-p and -r override them)",
-    )
-    sub.add_argument("--backend", help="where the job runs (default: the configured default)")
-    sub.add_argument("--name", help="the job's name (default: the file's name)")
-    sub.add_argument("--kernel", help="the kernel of a notebook (default: its own)")
-    sub.add_argument(
-        "--resource",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a resource for the backend, e.g. cpus=4, memory=8G, time_limit=1:00:00; repeatable",
-    )
+    add_input_arguments(sub)
     sub.add_argument(
         "--time-limit",
         metavar="TIME",
@@ -275,6 +241,51 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- commands ----------------------------------------------------------------------------------
+
+
+def add_input_arguments(
+    sub: argparse.ArgumentParser,
+    parameter: str = "a parameter",
+    backend: str = "where the job runs",
+    name: str = "the job's name",
+) -> None:
+    """What a job is made of (its parameters, backend, name, kernel and resources): the
+    same options for a job, a sweep's runs and a schedule's jobs."""
+    sub.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help=f"{parameter}, typed as papermill's -p does (True, False, None, numbers, "
+        "else a string); repeatable",
+    )
+    sub.add_argument(
+        "-r",
+        "--parameter-raw",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help=f"{parameter} kept as a string; repeatable",
+    )
+    sub.add_argument(
+        "-f",
+        "--parameters-file",
+        metavar="FILE",
+        help="parameters from a YAML or JSON file (-p and -r override them)",
+    )
+    sub.add_argument("--backend", help=f"{backend} (default: the configured default)")
+    sub.add_argument("--name", help=f"{name} (default: the file's name)")
+    sub.add_argument("--kernel", help="the kernel of a notebook (default: its own)")
+    sub.add_argument(
+        "--resource",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a resource for the backend, e.g. cpus=4, memory=8G, time_limit=1:00:00; repeatable",
+    )
 
 
 def _submit(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from .cli import (
     _print_table,
     _resources,
     _shorten,
+    add_input_arguments,
 )
 
 Command = Callable[..., argparse.ArgumentParser]
@@ -44,34 +45,8 @@ def add_schedule_commands(command: Command) -> None:
         metavar="ZONE",
         help="an IANA time zone, e.g. Europe/Berlin (default: this machine's)",
     )
-    sub.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a parameter, typed as papermill's -p does; repeatable",
-    )
-    sub.add_argument(
-        "-r",
-        "--parameter-raw",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a parameter kept as a string; repeatable",
-    )
-    sub.add_argument("-f", "--parameters-file", metavar="FILE", help="parameters from YAML/JSON")
-    sub.add_argument("--backend", help="where its jobs run (default: the configured default)")
-    sub.add_argument("--name", help="its name, and its jobs' (default: the file's name)")
-    sub.add_argument("--kernel", help="the kernel of a notebook (default: its own)")
-    sub.add_argument(
-        "--resource",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a resource for the backend, e.g. cpus=4; repeatable",
+    add_input_arguments(
+        sub, "a parameter of every run", "where its jobs run", "its name, and its jobs'"
     )
     sub.add_argument(
         "--catch-up",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -107,16 +106,12 @@ class Sweep:
 
     def _wait(self, timeout: float | None = None) -> None:
         """Wait until every run has finished; an interrupt raises KeyboardInterrupt."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        pause = 0.2
-        while self.refresh().info["status"] not in FINAL_SWEEP_STATES:
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(
-                    f"Sweep {self.id} is still {self.info['status']} after {timeout} seconds"
-                )
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            time.sleep(pause if left is None else min(pause, left))
-            pause = min(pause * 1.5, 1.0)
+        api.poll_until(
+            lambda: self.refresh().info["status"] in FINAL_SWEEP_STATES,
+            timeout,
+            lambda: f"Sweep {self.id} is still {self.info['status']} after {timeout} seconds",
+            first_pause=0.2,
+        )
 
     def cancel(self) -> Sweep:
         """Ask every active run to stop (Conflict if none is active)."""

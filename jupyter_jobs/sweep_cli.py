@@ -23,6 +23,7 @@ from .cli import (
     _resources,
     _shorten,
     _time,
+    add_input_arguments,
     papermill_value,
 )
 from .errors import InvalidRequest
@@ -58,32 +59,8 @@ def add_sweep_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
         help="a parameter and its values (NAME V1 V2 ...), each typed as -p types a value; "
         "repeatable: the runs are every combination",
     )
-    sub.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a fixed parameter of every run, typed as papermill's -p does; repeatable",
-    )
-    sub.add_argument(
-        "-r",
-        "--parameter-raw",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a fixed parameter kept as a string; repeatable",
-    )
-    sub.add_argument(
-        "-f", "--parameters-file", metavar="FILE", help="fixed parameters from a YAML or JSON file"
-    )
-    sub.add_argument("--backend", help="where the runs go (default: local)")
-    sub.add_argument("--name", help="the sweep's name (default: the file's name)")
-    sub.add_argument("--kernel", help="the kernel of a notebook (default: its own)")
-    sub.add_argument(
-        "--resource", action="append", default=[], metavar="KEY=VALUE", help="as for submit"
+    add_input_arguments(
+        sub, "a fixed parameter of every run", "where the runs go", "the sweep's name"
     )
     sub.add_argument(
         "--max-concurrent", type=int, metavar="K", help="at most K runs of the sweep at once"
