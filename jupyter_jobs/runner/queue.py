@@ -16,6 +16,7 @@ order among themselves. The entry says its group, so others can tell.
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import json
 import os
@@ -29,7 +30,8 @@ from ..private import make_private_dir, touch_private
 from ..processes import process_alive, process_start_time
 
 POLL_SECONDS = 0.05
-MAX_POLL_SECONDS = 0.5
+# The longest pause between looks, for runners far back in the queue or whose group is full.
+MAX_POLL_SECONDS = 1.0
 # An entry whose runner never wrote its pid this long after submit is given up on.
 START_TIMEOUT_SECONDS = 60
 
@@ -90,17 +92,21 @@ def wait_for_slot(
     wait = POLL_SECONDS
     try:
         while not should_stop():
-            if (own_group is None or not _group_full(queue, *own_group)) and _is_first(entry):
+            group_full = own_group is not None and _group_full(queue, *own_group)
+            ahead = None if group_full else _entries_ahead(entry)
+            if ahead == 0:
                 slot = _take_free_slot(queue, max(1, limit))
                 if slot is not None and own_group is not None:
                     slot = _add_group_slot(queue, *own_group, slot)
                 if slot is not None:
                     return slot
                 wait = POLL_SECONDS  # next in line: take a slot as soon as one frees
+            elif ahead is not None:
+                # Further back (a sweep queues hundreds of runs), look less often, or the
+                # waiting runners' looks take the cores the running jobs need.
+                wait = min(MAX_POLL_SECONDS, POLL_SECONDS * (1 + ahead))
             else:
-                # Further back (a sweep queues hundreds of runs): look less often, or
-                # the waiting runners' scans of the queue take the machine's cores.
-                wait = min(MAX_POLL_SECONDS, wait * 1.25)
+                wait = min(MAX_POLL_SECONDS, wait * 1.25)  # its group is full: it waits anyway
             time.sleep(wait)
         return None
     finally:
@@ -120,13 +126,18 @@ def _entry_text(group: tuple[str, int] | None) -> str:
     return json.dumps(holder)
 
 
-def _is_first(entry: Path) -> bool:
+def _entries_ahead(entry: Path) -> int:
+    """0 when no waiting entry ahead holds this one up; else how many entries are ahead of
+    it (at most: some may be another host's, or wait for their full group)."""
     host = socket.gethostname()
     queue = entry.parent.parent
     full: dict[tuple[str, int], bool] = {}  # each group is looked at once per pass
-    for other in sorted(entry.parent.iterdir()):
-        if other.name == entry.name:
-            return True
+    # Names, not Paths: the waiting runners of a sweep list the queue often.
+    names = sorted(os.listdir(entry.parent))
+    for index, name in enumerate(names):
+        if name == entry.name:
+            return 0
+        other = entry.parent / name
         waiting, group = _waiting(other, host)
         if waiting is None:
             continue  # another host's entry: neither ours to wait for nor to judge
@@ -138,8 +149,8 @@ def _is_first(entry: Path) -> bool:
                 full[group] = _group_full(queue, *group)
             if full[group]:
                 continue  # it cannot run before one of its group ends: it holds nobody up
-        return False
-    return True
+        return max(1, bisect.bisect_left(names, entry.name, lo=index))
+    return 0
 
 
 def _waiting(entry: Path, host: str) -> tuple[bool | None, tuple[str, int] | None]:
