@@ -12,6 +12,8 @@ from tempfile import mkdtemp
 from jupyterlab.galata import configure_jupyter_server
 
 configure_jupyter_server(c)  # noqa: F821
+# As galata does for JupyterLab: Notebook 7 pages expose their app to the tests too.
+c.JupyterNotebookApp.expose_app_in_browser = True  # noqa: F821
 
 c.ServerApp.port = int(os.environ.get("JUPYTER_JOBS_UI_PORT", "8888"))  # noqa: F821
 # The machine runs tests as root.

@@ -1,7 +1,8 @@
 /**
  * Playwright configuration: galata's defaults, Debian's chromium (no browser
  * download), no video, the real JupyterLab with the real jupyter_jobs server
- * extension started by `jlpm start`.
+ * extension started by `jlpm start`; the same server serves Jupyter Notebook 7's
+ * pages, which the notebook7 project tests.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
@@ -37,7 +38,14 @@ module.exports = {
   projects: [
     {
       name: 'chromium',
+      testIgnore: /notebook7\.spec\.ts/,
       use: { browserName: 'chromium' }
+    },
+    {
+      // Jupyter Notebook 7 on the same server: its pages live at /tree and /notebooks.
+      name: 'notebook7',
+      testMatch: /notebook7\.spec\.ts/,
+      use: { browserName: 'chromium', appPath: '' }
     }
   ],
   webServer: {

@@ -1,0 +1,98 @@
+/**
+ * Jupyter Notebook 7 (`jupyter notebook`): the same extension in its tree
+ * view and its notebook view, served by the same server as JupyterLab.
+ */
+import { expect, test } from '@jupyterlab/galata';
+import { Page } from '@playwright/test';
+
+import { notebook } from './helpers';
+
+const QUICK_NOTEBOOK = notebook('greeting = "hello"', [
+  'print(greeting, "from Notebook 7")'
+]);
+
+test.use({
+  autoGoto: false,
+  // Notebook 7's pages are ready when their main panel is there.
+  waitForApplication: async ({}, use) => {
+    await use(async (page: Page) => {
+      await page.waitForSelector('#main-panel');
+    });
+  }
+});
+
+/**
+ * The jobs the server knows, newest first.
+ */
+async function jobs(page: Page): Promise<any[]> {
+  const answer = await page.request.get('jupyter-jobs/jobs');
+  expect(answer.ok()).toBeTruthy();
+  return (await answer.json()).jobs;
+}
+
+/**
+ * Fill nothing, change the name, run: the dialog as a user would leave it.
+ */
+async function runFromDialog(page: Page, name: string): Promise<void> {
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('.jp-JobsSubmitForm')).toBeVisible();
+  await dialog.getByLabel('Job name').fill(name);
+  await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(dialog).toHaveCount(0);
+}
+
+/**
+ * Wait until the server says the named job completed.
+ */
+async function waitForCompleted(page: Page, name: string): Promise<void> {
+  await expect
+    .poll(
+      async () => (await jobs(page)).find(job => job.name === name)?.status,
+      { timeout: 90000 }
+    )
+    .toBe('completed');
+}
+
+test.describe('Jupyter Notebook 7', () => {
+  test('should run a notebook from the tree view', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.contents.uploadContent(
+      QUICK_NOTEBOOK,
+      'text',
+      `${tmpPath}/quick.ipynb`
+    );
+    await page.goto(`tree/${tmpPath}`);
+    await page.waitForSelector('#main-panel');
+
+    await page
+      .locator('.jp-DirListing-item[data-file-type="notebook"]', {
+        hasText: 'quick.ipynb'
+      })
+      .click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Run as Background Job' }).click();
+    await runFromDialog(page, 'from the tree');
+    await waitForCompleted(page, 'from the tree');
+  });
+
+  test('should run the open notebook from its toolbar', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.contents.uploadContent(
+      QUICK_NOTEBOOK,
+      'text',
+      `${tmpPath}/toolbar.ipynb`
+    );
+    await page.goto(`notebooks/${tmpPath}/toolbar.ipynb`);
+    await page.waitForSelector('#main-panel');
+
+    await page
+      .locator('.jp-NotebookPanel-toolbar')
+      .getByRole('button', { name: 'Run as Background Job' })
+      .click();
+    await runFromDialog(page, 'from the notebook');
+    await waitForCompleted(page, 'from the notebook');
+  });
+});
