@@ -106,6 +106,7 @@ class JobsHandler(JobsAPIHandler):
                 limit=self.int_argument("limit", 100),
                 offset=self.int_argument("offset", 0),
                 sweep_id=self.get_query_argument("sweep_id", None),
+                schedule_id=self.get_query_argument("schedule_id", None),
             )
         self.write_json({"jobs": jobs, "total": total})
 

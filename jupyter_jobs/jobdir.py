@@ -183,6 +183,13 @@ class JobDirectory:
                 os.replace(self.path / name, target.path / name)
         _write_json_atomically(target.status_path, final_state)
 
+    def next_attempt(self) -> int:
+        """The number of the attempt after those kept: 1 for a job never retried."""
+        with contextlib.suppress(OSError):
+            kept = [int(e.name) for e in self.attempts_dir.iterdir() if e.name.isdigit()]
+            return max(kept, default=0) + 1
+        return 1
+
     def read_attempts(self) -> list[dict[str, Any]]:
         """The failed attempts kept, oldest first: their number, status, times and error."""
         attempts = []

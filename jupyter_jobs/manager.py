@@ -23,7 +23,9 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpecManager
 
+from .attempts import attempt_of, describe_attempts, retry_due, retry_on_backend
 from .backends.base import Backend, BackendState
+from .chains import dependencies, record_decided_end
 from .errors import BackendUnavailable, Conflict, Gone, InvalidRequest, JobsError, NotFound
 from .jobdir import (
     ACTIVE_STATES,
@@ -213,7 +215,7 @@ class JobManager:
         parameters = check_parameters(parameters)
         max_retries, retry_delay_seconds = check_retries(max_retries, retry_delay_seconds)
         after, after_condition = check_after(after, after_condition)
-        dependencies = self._dependencies(after)
+        chained_to = dependencies(self.store, self.refresh, after)
         backend_name = check_optional_string(backend, "backend") or self.default_backend
         chosen = self._backend(backend_name)
         if not chosen.is_available():
@@ -238,7 +240,7 @@ class JobManager:
             frozen_input=frozen_input,
             max_retries=max_retries,
             retry_delay_seconds=retry_delay_seconds,
-            after=dependencies,
+            after=chained_to,
             after_condition=after_condition,
         )
 
@@ -323,27 +325,6 @@ class JobManager:
         for record in records:
             self._updated(record)
 
-    def _dependencies(self, after: list[str]) -> list[dict[str, Any]]:
-        """What the runner (and a backend) needs of each job to run after; unknown ids refused."""
-        unknown = [job_id for job_id in after if self.store.get(job_id) is None]
-        if unknown:
-            raise InvalidRequest(f"'after' names no known job: {', '.join(unknown)}")
-        self.refresh(after)  # what they are now: a backend may chain only to unfinished ones
-        dependencies = []
-        for job_id in after:
-            record = self._record(job_id)
-            dependencies.append(
-                {
-                    "id": record.id,
-                    "name": record.name,
-                    "job_dir": str(Path(record.job_dir).resolve()),
-                    "backend": record.backend,
-                    "backend_id": record.backend_id,
-                    "status": record.status,
-                }
-            )
-        return dependencies
-
     def _notebook_kernel(self, source: Path, given_path: str, kernel_name: str | None) -> str:
         import nbformat  # here: its import costs the CLI most of a second
 
@@ -394,8 +375,10 @@ class JobManager:
         limit: int = 100,
         offset: int = 0,
         sweep_id: str | None = None,
+        schedule_id: str | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
-        """A page of jobs, newest first, and how many match in all (of one sweep, with sweep_id)."""
+        """A page of jobs, newest first, and how many match in all (of one sweep, with
+        sweep_id; fired by one schedule, with schedule_id)."""
         for status in statuses or []:
             if status not in ALL_STATES:
                 raise InvalidRequest(f"Unknown status {status!r}; one of: {', '.join(ALL_STATES)}")
@@ -410,6 +393,7 @@ class JobManager:
             limit=limit,
             offset=offset,
             sweep_id=sweep_id,
+            schedule_id=schedule_id,
         )
         return [self.describe(r) for r in records], total
 
@@ -601,7 +585,11 @@ class JobManager:
                     current = self.store.get(record.id)
                     if current is None or current.status not in ACTIVE_STATES:
                         continue
-                    self._sync(current, jobdir, states.get(record.id), backend)
+                    # A state polled before the job was started again (a retry) is not its own.
+                    state = (
+                        states.get(record.id) if current.backend_id == record.backend_id else None
+                    )
+                    self._sync(current, jobdir, state, backend)
         self._revisit_presumed_failures()
 
     def _poll(
@@ -639,7 +627,12 @@ class JobManager:
         if runner.get("status") not in FINAL_STATES and state is not None and not state.alive:
             runner = jobdir.read_status() or {}  # it may have finished in between
             if runner.get("status") not in FINAL_STATES:
-                self._apply(record, self._vanished(jobdir, state))
+                if retry_due(record, jobdir, runner, state) and backend is not None:
+                    self._apply(record, retry_on_backend(record, jobdir, runner, state, backend))
+                    return
+                ended = self._vanished(jobdir, state)
+                record_decided_end(jobdir, ended["status"], ended["error"])
+                self._apply(record, ended)
                 return
         if runner.get("status") in FINAL_STATES:
             self._finish(record, jobdir, runner, state, backend)
@@ -653,7 +646,7 @@ class JobManager:
             "status": status,
             "started_at": runner.get("started_at"),
             "usage": jobdir.read_usage(),
-            "attempt": _attempt_of(runner, record),
+            "attempt": attempt_of(runner, record),
         }
         if state is not None:
             changes["status_reason"] = state.reason
@@ -676,6 +669,10 @@ class JobManager:
         if runner["status"] == "failed" and error and error.get("signal") and backend:
             # Killed by a signal: the backend may know why (a time limit, memory).
             state = backend.poll([(record, jobdir)]).get(record.id) or state
+            if retry_due(record, jobdir, runner, state):
+                assert state is not None  # for mypy: retry_due says so
+                self._apply(record, retry_on_backend(record, jobdir, runner, state, backend))
+                return
             if state is not None and state.error:
                 error = {**state.error, "runner": error}
         self._apply(
@@ -686,9 +683,11 @@ class JobManager:
                 "started_at": runner.get("started_at"),
                 "finished_at": runner.get("finished_at"),
                 "error": error,
-                "status_reason": state.reason if state and state.error else runner.get("reason"),
+                "status_reason": (state.retry_reason or state.reason)
+                if state and state.error
+                else runner.get("reason"),
                 "usage": jobdir.read_usage(),
-                "attempt": _attempt_of(runner, record),
+                "attempt": attempt_of(runner, record),
             },
         )
 
@@ -708,7 +707,7 @@ class JobManager:
             "status": "failed",
             "finished_at": utc_now(),
             "error": {**(state.error or {"message": RUNNER_VANISHED}), "presumed": True},
-            "status_reason": state.reason,
+            "status_reason": state.retry_reason or state.reason,
         }
 
     def _revisit_presumed_failures(self) -> None:
@@ -801,25 +800,12 @@ class JobManager:
             "attempt": record.attempt,
             "max_retries": record.max_retries,
             "retry_delay_seconds": record.retry_delay_seconds,
-            "attempts": self._attempts(record),
+            "attempts": describe_attempts(record),
             "sweep_id": record.sweep_id,
             "sweep_index": record.sweep_index,
             "after": record.after or [],
             "after_condition": record.after_condition,
         }
-
-    @staticmethod
-    def _attempts(record: JobRecord) -> list[dict[str, Any]]:
-        """Every attempt, the current one last: the earlier ones were kept under attempts/N/."""
-        earlier = JobDirectory(record.job_dir).read_attempts() if record.attempt > 1 else []
-        current = {
-            "attempt": record.attempt,
-            "status": record.status,
-            "started_at": record.started_at,
-            "finished_at": record.finished_at,
-            "error": record.error,
-        }
-        return [*earlier, current]
 
     def _shown_path(self, path: str | Path) -> str:
         """Relative to the root directory when inside it, absolute otherwise."""
@@ -845,9 +831,3 @@ def _check_notebook(job_id: str, path: Path, data: bytes) -> None:
             return
         problem = "it is not a notebook"
     raise Conflict(f"The output notebook of job {job_id} is damaged: {problem}; see {path}")
-
-
-def _attempt_of(runner: dict[str, Any], record: JobRecord) -> int:
-    """The attempt the runner is at (it counts from 1; an old runner does not say)."""
-    attempt = runner.get("attempt")
-    return attempt if isinstance(attempt, int) and attempt >= 1 else record.attempt

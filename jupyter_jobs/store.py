@@ -465,12 +465,16 @@ class JobStore:
         limit: int | None = 100,
         offset: int = 0,
         sweep_id: str | None = None,
+        schedule_id: str | None = None,
     ) -> tuple[list[JobRecord], int]:
         """Jobs matching the filters, newest first, and how many match in all."""
         where, args = [], []
         if sweep_id is not None:
             where.append("sweep_id = ?")
             args.append(sweep_id)
+        if schedule_id is not None:
+            where.append("schedule_id = ?")
+            args.append(schedule_id)
         if statuses:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             args += statuses

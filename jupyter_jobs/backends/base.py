@@ -38,6 +38,9 @@ SLURM backend in slurm.py is the cluster example, docs/backends.md the guide):
   once; an `error` in that answer replaces the message (the runner's error is
   kept under "runner"). Give it while the job is still being stopped, too:
   SLURM shows COMPLETING with reason TimeLimit before the final TIMEOUT.
+- `retry_reason` ("node failure", "preempted") marks an end the job is not to blame
+  for: the manager archives that attempt and calls `resubmit(job, jobdir,
+  delay_seconds)` if the job has retries left (the runner, ended under it, cannot).
 - Errors are JSON objects with a human `message` ending in the backend's own
   state in parentheses, e.g. "The job ran past its time limit and SLURM
   stopped it (TIMEOUT)", plus machine-readable keys (`slurm_state`,
@@ -78,6 +81,9 @@ class BackendState:
     status: str | None = None  # a state the backend knows better, e.g. "queued" while pending
     reason: str | None = None  # why it waits, or why the backend ended it
     error: dict[str, Any] | None = None  # set when the backend itself ended the job
+    # Set when the backend ended the job for no fault of the job's own ("node failure",
+    # "preempted"): a failed attempt the manager runs again if the job has retries left.
+    retry_reason: str | None = None
 
 
 @dataclass
@@ -154,6 +160,11 @@ class Backend(LoggingConfigurable):
         return [self.submit(job, jobdir) for job, jobdir in jobs]
 
     def poll(self, jobs: list[tuple[JobRecord, JobDirectory]]) -> dict[str, BackendState]:
+        raise NotImplementedError
+
+    def resubmit(self, job: JobRecord, jobdir: JobDirectory, delay_seconds: float) -> str:
+        """Start the job's directory again, as a new attempt, after delay_seconds (without
+        waiting for them); the new backend id. Only a backend that gives retry_reason needs it."""
         raise NotImplementedError
 
     def cancel(self, job: JobRecord, jobdir: JobDirectory) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import shlex
@@ -56,6 +57,7 @@ from ..time_limits import format_seconds, parse_time_limit, time_limit_seconds
 from .base import Backend, BackendState, ResourceOption
 from .slurm_states import (
     FINAL_STATES,
+    RETRY_REASONS,
     WAITING_STATES,
     ArrayListing,
     SlurmJob,
@@ -441,6 +443,21 @@ class SlurmBackend(Backend):
         # sbatch exports this environment to the job: marked as this job's, no other's.
         return self._sbatch(self.sbatch_args(job, jobdir, spec), script, runner_environment(job.id))
 
+    def resubmit(self, job: JobRecord, jobdir: JobDirectory, delay_seconds: float) -> str:
+        """A new batch job for the same job directory (a run of an array comes back as a
+        job of its own); SLURM holds it until the delay has passed (`--begin=now+N`)."""
+        with contextlib.suppress(FileNotFoundError):
+            (jobdir.path / STATE_NAME).unlink()  # the final state of the batch job that ended
+        spec = jobdir.read_spec()
+        script = jobdir.path / SCRIPT_NAME
+        with open_private(script, "w") as f:
+            f.write(self.batch_script(jobdir))
+        script.chmod(SCRIPT_MODE)
+        args = self.sbatch_args(job, jobdir, spec)
+        if delay_seconds > 0:
+            args.append(f"--begin=now+{math.ceil(delay_seconds)}")
+        return self._sbatch(args, script, runner_environment(job.id))
+
     def _sbatch(self, args: list[str], script: Path, env: dict[str, str]) -> str:
         """Run sbatch; the job's (or array's) id. InvalidRequest when SLURM refuses what was
         asked for, BackendUnavailable when it cannot take jobs."""
@@ -612,7 +629,7 @@ class SlurmBackend(Backend):
         states: dict[str, BackendState] = {}
         unknown = []
         for job, jobdir in jobs:
-            recorded = read_recorded_state(jobdir)
+            recorded = read_recorded_state(jobdir, job.backend_id)
             if recorded is not None:
                 states[job.id] = recorded
             else:
@@ -646,7 +663,7 @@ class SlurmBackend(Backend):
             state = to_backend_state(slurm_job, self._details(slurm_job, jobdir), heading_for)
             state = self._chained(slurm_job, jobdir, state)
             if slurm_job.final:
-                record_state(jobdir, slurm_job, state)
+                record_state(jobdir, job.backend_id, slurm_job, state)
             else:
                 self._retry_cancel(job, jobdir, slurm_job)
             states[job.id] = state
@@ -780,10 +797,12 @@ class SlurmBackend(Backend):
 # -- the final state, kept in the job directory --------------------------------------------
 
 
-def record_state(jobdir: JobDirectory, slurm_job: SlurmJob, state: BackendState) -> None:
+def record_state(
+    jobdir: JobDirectory, backend_id: str | None, slurm_job: SlurmJob, state: BackendState
+) -> None:
     """Keep the first final state seen: SLURM forgets finished jobs after MinJobAge."""
     path = jobdir.path / STATE_NAME
-    if path.exists():
+    if read_recorded_state(jobdir, backend_id) is not None:
         return
     data = {
         "slurm_job_id": slurm_job.job_id,
@@ -803,15 +822,28 @@ def record_state(jobdir: JobDirectory, slurm_job: SlurmJob, state: BackendState)
         write_private_atomically(path, json.dumps(data))
 
 
-def read_recorded_state(jobdir: JobDirectory) -> BackendState | None:
+def read_recorded_state(jobdir: JobDirectory, backend_id: str | None) -> BackendState | None:
+    """The final state kept for this SLURM job; None if none is, or one of another SLURM
+    job of the same job directory (an attempt before a retry, seen by a poll that lagged)."""
     try:
         data = json.loads((jobdir.path / STATE_NAME).read_text())
     except (OSError, ValueError):
         return None
-    if data.get("job_state") not in FINAL_STATES:
+    if not isinstance(data, dict) or data.get("job_state") not in FINAL_STATES:
+        return None
+    ids = parse_backend_id(backend_id)
+    if data.get("array_job_id") is not None:
+        recorded_ids = (data.get("array_job_id"), data.get("array_task_id"))
+    else:
+        recorded_ids = (data.get("slurm_job_id"), None)
+    if ids is not None and recorded_ids != ids:
         return None
     return BackendState(
-        alive=False, status=data.get("status"), reason=data.get("reason"), error=data.get("error")
+        alive=False,
+        status=data.get("status"),
+        reason=data.get("reason"),
+        error=data.get("error"),
+        retry_reason=RETRY_REASONS.get(data["job_state"]),
     )
 
 

@@ -65,6 +65,12 @@ ENDED_BY_SLURM = {
     "CANCELLED": "The job was cancelled in SLURM, not through jupyter-jobs "
     "(scancel by its owner or an administrator)",
 }
+# Ends that are no fault of the job's: a job with retries left is run again (a new attempt).
+RETRY_REASONS = {
+    "NODE_FAIL": "node failure",
+    "PREEMPTED": "preempted",
+    "BOOT_FAIL": "node failed to boot",
+}
 # While a job ended by SLURM is still being stopped, 22.05 shows it as COMPLETING and keeps
 # the cause only in state_reason: these reasons tell which final state it is heading for.
 REASON_TO_FINAL = {
@@ -299,12 +305,20 @@ def to_backend_state(
         if heading_for is not None:
             # Being stopped by SLURM (COMPLETING): the cause is known before the final state.
             return BackendState(
-                alive=True, reason=heading_for, error=_error(job, heading_for, details)
+                alive=True,
+                reason=heading_for,
+                error=_error(job, heading_for, details),
+                retry_reason=RETRY_REASONS.get(heading_for),
             )
         return BackendState(alive=True)
     if job.state == "COMPLETED":
         return BackendState(alive=False)
-    return BackendState(alive=False, reason=job.state, error=_error(job, job.state, details))
+    return BackendState(
+        alive=False,
+        reason=job.state,
+        error=_error(job, job.state, details),
+        retry_reason=RETRY_REASONS.get(job.state),
+    )
 
 
 def _error(job: SlurmJob, state: str, details: dict[str, Any] | None) -> dict[str, Any]:

@@ -19,6 +19,8 @@ CONDITIONS = ("completed", "finished")
 CHECK_SECONDS = 0.5
 # Where the SLURM backend keeps the final state SLURM gave a job (it may never have run).
 SLURM_STATE_NAME = "slurm-state.json"
+# Where the manager keeps the end it gave a job whose runner died without recording one.
+DECIDED_END_NAME = "decided-end.json"
 
 
 @dataclass
@@ -38,22 +40,30 @@ def shown(dependency: dict[str, Any]) -> str:
 def ended_as(dependency: dict[str, Any]) -> str | None:
     """How the dependency ended, or None while it has not.
 
-    Its runner's status.json says so (a deleted job directory reads as failed). A job
-    that never ran has none: a cancel asked before it started, or SLURM's own final
-    state for it, tells how it ended.
+    Its runner's status.json says so (a deleted job directory reads as failed). A runner
+    that died without saying so leaves the end the manager decided for it. A job that
+    never ran has none: a cancel asked before it started, or SLURM's own final state for
+    it, tells how it ended.
     """
     jobdir = JobDirectory(dependency["job_dir"])
     status = (jobdir.read_status() or {}).get("status")
     if status in FINAL_STATES:
         return str(status)
-    if status is None:
-        try:
-            slurm = json.loads((jobdir.path / SLURM_STATE_NAME).read_text())
-        except (OSError, ValueError):
-            slurm = None
-        if isinstance(slurm, dict) and slurm.get("job_state"):
-            return "cancelled" if jobdir.cancel_requested() else "failed"
+    decided = _read_object(jobdir.path / DECIDED_END_NAME)
+    if decided.get("status") in FINAL_STATES:
+        return str(decided["status"])
+    if status is None and _read_object(jobdir.path / SLURM_STATE_NAME).get("job_state"):
+        return "cancelled" if jobdir.cancel_requested() else "failed"
     return None
+
+
+def _read_object(path: Any) -> dict[str, Any]:
+    """A small JSON object file; empty if it is absent or not one."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def judge(

@@ -35,7 +35,10 @@ def run(job_dir: str) -> int:
     stop.watch(jobdir.cancel_request_path)
     recorder = RunRecorder(jobdir, on_disk_full=stop.request)
     slot = None
-    attempt = 1
+    # Past 1 when the manager started the job again after a backend ended an attempt
+    # under it (a SLURM node failure): that attempt was archived under attempts/N/.
+    attempt = jobdir.next_attempt()
+    recorder.state["attempt"] = attempt
     blocked: Blocked | None = None
     try:
         recorder.set_status("queued")
