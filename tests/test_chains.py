@@ -162,6 +162,24 @@ def test_a_waiting_job_is_cancelled_and_its_dependency_runs_on(server):
     assert server.final(first["id"])["status"] == "completed"
 
 
+def test_a_chain_after_a_job_whose_runner_died_is_cancelled_not_left_waiting(server):
+    # Given a job running, and a second one waiting for it
+    path, _ = server.gated("doomed")
+    first = server.submit(path)
+    second = server.submit("ok.py", after=[first["id"]])
+    server.waiting(second["id"], "waiting for doomed")
+    wait_until(lambda: server.get(first["id"])["status"] == "running", what="doomed runs")
+
+    # When the first one's runner dies without recording an end (killed, as by the OOM killer)
+    kill_job_processes(first["id"])
+
+    # Then the manager marks it failed, and the second stops waiting: cancelled, naming it
+    assert server.final(first["id"])["error"]["presumed"] is True
+    cancelled = server.final(second["id"])
+    reason = f"job {first['id']} (doomed) failed"
+    assert (cancelled["status"], cancelled["status_reason"]) == ("cancelled", reason), cancelled
+
+
 def test_bad_chains_are_refused_and_nothing_is_created(server):
     known = server.submit("ok.py")["id"]
     before = server.call("GET", "jobs?limit=1000")[1]["total"]
