@@ -435,11 +435,13 @@ def jobs(
     since: str | datetime | timedelta | None = None,
     until: str | datetime | timedelta | None = None,
     backend: str | None = None,
+    schedule_id: str | None = None,
 ) -> list[Job]:
     """Jobs, newest first, like rxGetJobs.
 
     status: one status or several; "finished" means completed, failed or cancelled,
     "active" queued, running or cancelling.
+    schedule_id: only the jobs that schedule fired (or ran now).
     since / until: jobs created at or after / before this time: an ISO 8601 string
     (UTC unless it has an offset), a datetime (a naive one is local time), or a
     timedelta meaning that long ago (``since=timedelta(hours=1)``: the last hour).
@@ -456,6 +458,7 @@ def jobs(
             backend=backend,
             limit=PAGE,
             offset=len(found),
+            schedule_id=schedule_id,
         )
         found += [Job(info["id"], info) for info in page]
         if not page or len(found) >= total:

@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--until", metavar="TIME", help="created before TIME (same forms)")
     sub.add_argument("--backend", help="only jobs of this backend")
+    sub.add_argument("--schedule", metavar="ID", help="only the jobs this schedule fired")
     sub.add_argument("--json", action="store_true", help="print the jobs as a JSON array")
     sub.add_argument("-q", "--quiet", action="store_true", help="print the ids only")
 
@@ -335,6 +336,7 @@ def _list(args: argparse.Namespace) -> int:
         since=_time(args.since),
         until=_time(args.until),
         backend=args.backend,
+        schedule_id=args.schedule,
     )
     if args.json:
         print(_dumps([job.info for job in found]))

@@ -12,13 +12,24 @@ JOB_EVENT_SCHEMA = {
         "shows it), is removed (`removed`), or its log grows (`log`, with the new events and "
         "the seq to continue from). Log events carry seq numbers; a client ignores those it has. "
         "A sweep that is created, cancelled or re-run comes as `sweep-updated` (the sweep as "
-        "GET sweeps lists it), one removed as `sweep-removed`; its runs' changes come as jobs'."
+        "GET sweeps lists it), one removed as `sweep-removed`; its runs' changes come as jobs'. "
+        "A schedule created, edited, paused, resumed, fired or run now comes as "
+        "`schedule-updated` (the schedule as GET schedules lists it: its next run and last "
+        "job), one removed as `schedule-removed`; the jobs it fires come as jobs'."
     ),
     "type": "object",
     "required": ["action"],
     "properties": {
         "action": {
-            "enum": ["updated", "removed", "log", "sweep-updated", "sweep-removed"],
+            "enum": [
+                "updated",
+                "removed",
+                "log",
+                "sweep-updated",
+                "sweep-removed",
+                "schedule-updated",
+                "schedule-removed",
+            ],
             "description": "What happened.",
         },
         "job": {"type": "object", "description": "The job, for `updated`."},
@@ -27,5 +38,10 @@ JOB_EVENT_SCHEMA = {
         "next": {"type": "integer", "description": "Pass as `after` to GET log to continue."},
         "sweep": {"type": "object", "description": "The sweep, for `sweep-updated`."},
         "sweep_id": {"type": "string", "description": "The sweep, for `sweep-removed`."},
+        "schedule": {"type": "object", "description": "The schedule, for `schedule-updated`."},
+        "schedule_id": {
+            "type": "string",
+            "description": "The schedule, for `schedule-removed`.",
+        },
     },
 }

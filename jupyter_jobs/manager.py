@@ -132,10 +132,12 @@ class JobManager:
     # -- listeners -----------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> None:
-        """Call listener with {"action": "updated", "job": ...} or {"action": "removed", ...}."""
+        """Call listener with each change: {"action": "updated", "job": ...}, {"action":
+        "removed", ...}, and those of sweeps and schedules (see events.py)."""
         self._listeners.append(listener)
 
-    def _notify(self, message: dict[str, Any]) -> None:
+    def notify(self, message: dict[str, Any]) -> None:
+        """Pass a change to every listener (the server pushes it; see events.py)."""
         for listener in self._listeners:
             try:
                 listener(message)
@@ -143,7 +145,7 @@ class JobManager:
                 self._logger.exception("A job listener failed")
 
     def _updated(self, record: JobRecord) -> None:
-        self._notify({"action": "updated", "job": self.describe(record)})
+        self.notify({"action": "updated", "job": self.describe(record)})
 
     # -- submit ----------------------------------------------------------------------
 
@@ -559,7 +561,7 @@ class JobManager:
         with self._locks_lock:
             self._job_locks.pop(job_id, None)
         self._log_hints.pop(job_id, None)
-        self._notify({"action": "removed", "job_id": job_id})
+        self.notify({"action": "removed", "job_id": job_id})
 
     # -- keeping the store in step ---------------------------------------------------------
 

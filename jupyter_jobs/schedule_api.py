@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .api import Job, _manager
+from .api import Job, _manager, jobs
 from .scheduler import ScheduleManager
 
 __all__ = ["Schedule", "get_schedule", "schedule", "schedules"]
@@ -90,13 +90,8 @@ class Schedule:
 
     def jobs(self) -> list[Job]:
         """Its jobs still in the store, newest first."""
-        manager = _manager()
-        found = []
-        for job_id in _schedules().job_ids(self.id):
-            record = manager.store.get(job_id)
-            if record is not None:
-                found.append(Job(job_id, manager.describe(record)))
-        return found
+        _schedules().job_ids(self.id)  # NotFound for a schedule removed
+        return jobs(schedule_id=self.id)
 
     def remove(self) -> None:
         """Remove the schedule and its frozen input; its jobs stay."""

@@ -11,6 +11,7 @@ fires once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -121,7 +122,7 @@ class ScheduleManager:
         except BaseException:
             shutil.rmtree(self.schedules_dir / schedule_id, ignore_errors=True)
             raise
-        return self.describe(record)
+        return self._changed(record.id)
 
     def update(self, schedule_id: Any, **changes: Any) -> dict[str, Any]:
         """Change any of a schedule's fields and `paused`; a path given is frozen anew."""
@@ -176,7 +177,7 @@ class ScheduleManager:
             raise NotFound(f"No schedule with id {schedule_id!r}")
         if "input_copy" in values:
             shutil.rmtree(old_copy.parent, ignore_errors=True)
-        return self.describe(self._record(record.id))
+        return self._changed(record.id)
 
     def pause(self, schedule_id: Any) -> dict[str, Any]:
         return self.update(schedule_id, paused=True)
@@ -190,6 +191,7 @@ class ScheduleManager:
         if not self.store.remove(record.id):
             raise NotFound(f"No schedule with id {schedule_id!r}")
         shutil.rmtree(self.schedules_dir / record.id, ignore_errors=True)
+        self.jobs.notify({"action": "schedule-removed", "schedule_id": record.id})
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -223,8 +225,10 @@ class ScheduleManager:
             job = self._submit(record)
         except JobsError as e:
             self.store.fired(record.id, None, None, {"message": e.message, "at": utc_now()})
+            self._changed(record.id)
             raise
         self.store.fired(record.id, None, job["id"], None)
+        self._changed(record.id)
         return job
 
     def fire_due(self, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -247,6 +251,14 @@ class ScheduleManager:
         return fired
 
     def _fire(self, record: ScheduleRecord, now: datetime) -> dict[str, Any] | None:
+        """Fire one due run (or skip missed ones); listeners hear of what changed."""
+        try:
+            return self._fire_run(record, now)
+        finally:
+            with contextlib.suppress(NotFound):  # removed meanwhile
+                self._changed(record.id)
+
+    def _fire_run(self, record: ScheduleRecord, now: datetime) -> dict[str, Any] | None:
         times = parse(record.cron, record.timezone)
         latest = times.latest_at_or_before(now)
         next_run = utc_text(times.next_after(now))
@@ -348,6 +360,12 @@ class ScheduleManager:
                 and not (self.schedules_dir / schedule_id).exists()
             ):
                 return schedule_id
+
+    def _changed(self, schedule_id: str) -> dict[str, Any]:
+        """The schedule as it is now, told to the job manager's listeners (pushed events)."""
+        schedule = self.describe(self._record(schedule_id))
+        self.jobs.notify({"action": "schedule-updated", "schedule": schedule})
+        return schedule
 
     def _record(self, schedule_id: Any) -> ScheduleRecord:
         record = self.store.get(schedule_id) if isinstance(schedule_id, str) else None

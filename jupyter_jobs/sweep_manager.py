@@ -293,7 +293,7 @@ class SweepManager(LoggingConfigurable):
             except NotFound:
                 continue  # removed meanwhile
         self.store.remove_sweep(sweep.id)
-        self.manager._notify({"action": "sweep-removed", "sweep_id": sweep.id})
+        self.manager.notify({"action": "sweep-removed", "sweep_id": sweep.id})
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -314,7 +314,7 @@ class SweepManager(LoggingConfigurable):
 
     def _updated(self, sweep: SweepRecord, runs: list[JobRecord]) -> None:
         summary = self._describe(sweep, runs, with_table=False)
-        self.manager._notify({"action": "sweep-updated", "sweep": summary})
+        self.manager.notify({"action": "sweep-updated", "sweep": summary})
 
     def _describe(
         self, sweep: SweepRecord, runs: list[JobRecord], with_table: bool = True

@@ -7,6 +7,7 @@ run's time instead of waiting for it. One test waits for a real minute.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -26,10 +27,12 @@ import pytest
 from conftest import wait_until, write_notebook
 from server_process import TOKEN, ServerProcess
 from test_openapi import schema
+from tornado.websocket import websocket_connect
 from traitlets.config import Config
 
 from jupyter_jobs.configuration import JobsConfig
 from jupyter_jobs.cron import from_utc_text, parse, utc_text
+from jupyter_jobs.events import JOB_EVENT_SCHEMA_ID
 from jupyter_jobs.processes import kill_job_processes
 from jupyter_jobs.scheduler import CLOCK_OFFSET_ENV, ScheduleManager
 
@@ -388,6 +391,68 @@ def test_run_now_edit_and_remove(server, clock):
     assert call(server, "GET", f"schedules/{schedule['id']}")[0] == 404
     assert not (server.root.parent / "state" / "jobs-root" / ".schedules" / schedule["id"]).exists()
     assert server.request("GET", f"jobs/{job['id']}")["schedule_id"] == schedule["id"]
+
+
+def test_the_push_channel_and_the_jobs_list_follow_a_schedule(server, clock):
+    (server.root / "pushed.py").write_text("print('pushed')\n")
+    other = server.request("POST", "jobs", {"path": "pushed.py"})  # a job of no schedule
+
+    async def watch() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        url = f"ws://127.0.0.1:{server.port}/api/events/subscribe?token={TOKEN}"
+        connection = await websocket_connect(url)
+        seen: list[dict[str, Any]] = []
+
+        async def until(what: str, check: Any) -> dict[str, Any]:
+            while True:
+                found = next((event for event in seen if check(event)), None)
+                if found is not None:
+                    return found
+                message = await asyncio.wait_for(connection.read_message(), timeout=30)
+                assert message is not None, f"the event stream closed before {what}"
+                event = json.loads(message)
+                if event.pop("schema_id", None) == JOB_EVENT_SCHEMA_ID:
+                    seen.append(event)
+
+        try:
+            # Given a schedule created while the panel listens
+            _, schedule = await asyncio.to_thread(
+                call, server, "POST", "schedules", {"path": "pushed.py", "cron": "0 3 * * *"}
+            )
+            mine = lambda e: e.get("schedule", {}).get("id") == schedule["id"]  # noqa: E731
+            await until("the schedule's creation", mine)
+            # When it fires, is paused, then removed
+            clock.move_to(schedule["next_run_at"])
+            await until("its firing", lambda e: mine(e) and e["schedule"]["last_job_id"])
+            await asyncio.to_thread(
+                call, server, "PATCH", f"schedules/{schedule['id']}", {"paused": True}
+            )
+            await until("its pause", lambda e: mine(e) and e["schedule"]["paused"])
+            await asyncio.to_thread(call, server, "DELETE", f"schedules/{schedule['id']}")
+            await until("its removal", lambda e: e["action"] == "schedule-removed")
+            return schedule, seen
+        finally:
+            connection.close()
+
+    schedule, seen = asyncio.run(watch())
+    # Then each change came pushed, as GET schedules shows the schedule, in order
+    pushed = [e["schedule"] for e in seen if e["action"] == "schedule-updated"]
+    pushed = [p for p in pushed if p["id"] == schedule["id"]]
+    assert pushed[0] == schedule | {"next_runs": pushed[0]["next_runs"]}
+    fired = next(p for p in pushed if p["last_job_id"])
+    assert fired["next_run_at"] == schedule["next_runs"][1]
+    assert pushed[-1]["paused"] is True and pushed[-1]["next_run_at"] is None
+    assert {"action": "schedule-removed", "schedule_id": schedule["id"]} in seen
+    # And the job it fired came as a job's event, marked with it
+    job_id = fired["last_job_id"]
+    assert any(
+        e["action"] == "updated" and e["job"]["id"] == job_id and e["job"]["schedule_id"]
+        for e in seen
+    )
+    # And GET jobs?schedule_id= lists its jobs only (they outlive it), as sweep_id= does
+    listed = server.request("GET", f"jobs?schedule_id={schedule['id']}")
+    assert ([j["id"] for j in listed["jobs"]], listed["total"]) == ([job_id], 1)
+    assert other["id"] not in [j["id"] for j in listed["jobs"]]
+    assert server.request("GET", "jobs?schedule_id=nosuchschedule") == {"jobs": [], "total": 0}
 
 
 def test_every_refused_input_says_why_and_creates_nothing(server, base):
