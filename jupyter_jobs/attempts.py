@@ -11,11 +11,13 @@ own scheduler (nobody sleeps). The new runner numbers its attempt from attempts/
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any
 
 from .backends.base import Backend, BackendState
 from .errors import JobsError
 from .jobdir import EventLog, JobDirectory, utc_now
+from .private import DIR_MODE, make_private_dir
 from .store import JobRecord
 
 
@@ -63,9 +65,16 @@ def retry_on_backend(
 ) -> dict[str, Any]:
     """Keep the attempt the backend ended, and start the job again: the record's changes.
 
-    If the backend cannot start it again, the job ends failed, saying so.
+    If the backend cannot start it again, the job ends failed, saying so. No changes if
+    another process is retrying it.
     """
     attempt = attempt_of(runner, record)
+    # The claim: one process retries the attempt, though a server and the CLI may both see it.
+    try:
+        make_private_dir(jobdir.attempts_dir)
+        os.mkdir(jobdir.attempt_dir(attempt).path, DIR_MODE)
+    except FileExistsError:
+        return {}  # retried by another process: the store will say so
     why = state.retry_reason or "failure"
     error = {**(state.error or {"message": f"The attempt ended by {why}"}), "reason": why}
     if runner.get("error"):

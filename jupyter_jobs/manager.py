@@ -4,6 +4,10 @@ The server's handlers, the `jupyter jobs` CLI and the Python API all go through
 it, so a job can be handled with or without a running server. It keeps the
 store in step with the job directories (where the runners write) and the
 backends (which know whether a runner still lives).
+
+It orchestrates; the judgements are elsewhere: what a record becomes from its runner's
+status and its backend's state (reconcile.py), the retry of an attempt a backend ended
+(attempts.py), and what a chained job keeps of the jobs it runs after (chains.py).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-from .attempts import attempt_of, describe_attempts, retry_due, retry_on_backend
+from .attempts import describe_attempts, retry_due, retry_on_backend
 from .backends.base import Backend, BackendState
 from .chains import dependencies, record_decided_end
 from .errors import BackendUnavailable, Conflict, Gone, InvalidRequest, JobsError, NotFound
@@ -40,6 +44,7 @@ from .jobdir import (
 from .parameters import notebook_parameters
 from .private import ensure_private_root, make_private_dir, private_copy
 from .processes import kill_job_processes
+from .reconcile import active_changes, final_changes, killed_by_signal, vanished_changes
 from .results import list_results, load_code
 from .store import JobRecord, JobStore
 from .time_limits import time_limit_seconds
@@ -57,9 +62,6 @@ from .validation import (
 
 Listener = Callable[[dict[str, Any]], None]
 MAX_PAGE = 1000
-RUNNER_VANISHED = (
-    "The job's runner ended without recording a result: it was killed, or its machine went down"
-)
 # A job presumed gone (its error says "presumed") has its status.json read again for this
 # long, at most every PRESUMED_CHECK_SECONDS: a runner that records an end after all wins.
 PRESUMED_REVISIT = timedelta(days=1)
@@ -629,34 +631,28 @@ class JobManager:
         if runner.get("status") not in FINAL_STATES and state is not None and not state.alive:
             runner = jobdir.read_status() or {}  # it may have finished in between
             if runner.get("status") not in FINAL_STATES:
-                if retry_due(record, jobdir, runner, state) and backend is not None:
-                    self._apply(record, retry_on_backend(record, jobdir, runner, state, backend))
-                    return
-                ended = self._vanished(jobdir, state)
-                record_decided_end(jobdir, ended["status"], ended["error"])
-                self._apply(record, ended)
+                self._gone(record, jobdir, runner, state, backend)
                 return
         if runner.get("status") in FINAL_STATES:
             self._finish(record, jobdir, runner, state, backend)
             return
-        status = runner.get("status") or record.status
-        if state is not None and state.status:
-            status = state.status
-        if record.status == "cancelling":
-            status = "cancelling"
-        changes = self._progress(runner) | {
-            "status": status,
-            "started_at": runner.get("started_at"),
-            "usage": jobdir.read_usage(),
-            "attempt": attempt_of(runner, record),
-        }
-        if state is not None:
-            changes["status_reason"] = state.reason
-        if runner.get("reason") and status == "queued":
-            changes["status_reason"] = runner["reason"]  # "retrying in 60 s (attempt 2 of 3)"
-        elif status == "running" and state is None:
-            changes["status_reason"] = None  # whatever it waited for, it runs now
-        self._apply(record, changes)
+        self._apply(record, active_changes(record, jobdir, runner, state))
+
+    def _gone(
+        self,
+        record: JobRecord,
+        jobdir: JobDirectory,
+        runner: dict[str, Any],
+        state: BackendState,
+        backend: Backend | None,
+    ) -> None:
+        """The backend no longer runs the job, and its runner recorded no end."""
+        if backend is not None and retry_due(record, jobdir, runner, state):
+            self._apply(record, retry_on_backend(record, jobdir, runner, state, backend))
+            return
+        ended = vanished_changes(jobdir, state)
+        record_decided_end(jobdir, ended["status"], ended["error"])  # jobs chained to it
+        self._apply(record, ended)
 
     def _finish(
         self,
@@ -666,51 +662,17 @@ class JobManager:
         state: BackendState | None,
         backend: Backend | None,
     ) -> None:
-        """Take the final status the runner recorded."""
+        """Take the final status the runner recorded (or retry an attempt the backend ended)."""
         error = runner.get("error")
-        if runner["status"] == "failed" and error and error.get("signal") and backend:
-            # Killed by a signal: the backend may know why (a time limit, memory).
+        if runner["status"] == "failed" and killed_by_signal(error) and backend:
+            # Killed by a signal: the backend may know why (a time limit, a node failure).
             state = backend.poll([(record, jobdir)]).get(record.id) or state
-            if retry_due(record, jobdir, runner, state):
-                assert state is not None  # for mypy: retry_due says so
+            if state is not None and retry_due(record, jobdir, runner, state):
                 self._apply(record, retry_on_backend(record, jobdir, runner, state, backend))
                 return
             if state is not None and state.error:
                 error = {**state.error, "runner": error}
-        self._apply(
-            record,
-            self._progress(runner)
-            | {
-                "status": runner["status"],
-                "started_at": runner.get("started_at"),
-                "finished_at": runner.get("finished_at"),
-                "error": error,
-                "status_reason": (state.retry_reason or state.reason)
-                if state and state.error
-                else runner.get("reason"),
-                "usage": jobdir.read_usage(),
-                "attempt": attempt_of(runner, record),
-            },
-        )
-
-    def _vanished(self, jobdir: JobDirectory, state: BackendState) -> dict[str, Any]:
-        if jobdir.cancel_requested():
-            return {"status": "cancelled", "finished_at": utc_now(), "error": None}
-        if state.status == "cancelled":  # the backend ended it, saying why: a failed dependency
-            return {
-                "status": "cancelled",
-                "finished_at": utc_now(),
-                "error": state.error,
-                "status_reason": state.reason,
-            }
-        # Presumed: the runner recorded nothing. Should it record an end after all (it was
-        # only stopped, or its filesystem lagged), _revisit_presumed_failures takes that.
-        return {
-            "status": "failed",
-            "finished_at": utc_now(),
-            "error": {**(state.error or {"message": RUNNER_VANISHED}), "presumed": True},
-            "status_reason": state.retry_reason or state.reason,
-        }
+        self._apply(record, final_changes(record, jobdir, runner, error, state))
 
     def _revisit_presumed_failures(self) -> None:
         """Give jobs presumed gone the final status their runners recorded after all."""
@@ -735,13 +697,6 @@ class JobManager:
                         self._finish(record, jobdir, runner, None, backend)
         finally:
             self._revisit_lock.release()
-
-    @staticmethod
-    def _progress(runner: dict[str, Any]) -> dict[str, Any]:
-        progress = runner.get("progress")
-        if not progress or not progress.get("total"):
-            return {}
-        return {"progress_done": progress["done"], "progress_total": progress["total"]}
 
     def _apply(self, record: JobRecord, changes: dict[str, Any]) -> None:
         changes = {k: v for k, v in changes.items() if getattr(record, k) != v}

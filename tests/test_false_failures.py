@@ -28,8 +28,8 @@ from jupyter_jobs.backends.local import LocalBackend
 from jupyter_jobs.configuration import DB_PATH_ENV, JOBS_ROOT_ENV
 from jupyter_jobs.events import JOB_EVENT_SCHEMA_ID
 from jupyter_jobs.jobdir import JobDirectory, JobSpec, utc_now
-from jupyter_jobs.manager import RUNNER_VANISHED
 from jupyter_jobs.processes import kill_job_processes
+from jupyter_jobs.reconcile import RUNNER_VANISHED
 from jupyter_jobs.store import JobRecord, JobStore
 
 # Loaded by every Python started with its folder first on PYTHONPATH: a job's runner
