@@ -76,7 +76,7 @@ def retry_on_backend(
     except FileExistsError:
         return {}  # retried by another process: the store will say so
     why = state.retry_reason or "failure"
-    error = {**(state.error or {"message": f"The attempt ended by {why}"}), "reason": why}
+    error = {**(state.error or {"message": f"The attempt ended: {why}"}), "reason": why}
     if runner.get("error"):
         error["runner"] = runner["error"]
     ended = {
@@ -102,7 +102,7 @@ def retry_on_backend(
     except (JobsError, OSError) as e:
         told = e.message if isinstance(e, JobsError) else str(e)
         failed = {
-            "message": f"The job could not be started again after a {why}: {told}",
+            "message": f"The job could not be started again ({why}): {told}",
             "attempt_error": error,
         }
         with contextlib.suppress(OSError):

@@ -453,6 +453,15 @@ def test_the_push_channel_and_the_jobs_list_follow_a_schedule(server, clock):
     assert ([j["id"] for j in listed["jobs"]], listed["total"]) == ([job_id], 1)
     assert other["id"] not in [j["id"] for j in listed["jobs"]]
     assert server.request("GET", "jobs?schedule_id=nosuchschedule") == {"jobs": [], "total": 0}
+    # And so do the CLI (`list --schedule`) and the Python API under it, on the same store
+    listed_here = subprocess.run(
+        [sys.executable, "-m", "jupyter_jobs.cli", "list", "--schedule", schedule["id"], "-q"],
+        env=dict(os.environ, JUPYTER_CONFIG_DIR=str(server.config_dir)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed_here.stdout.split() == [job_id], listed_here.stderr
 
 
 def test_every_refused_input_says_why_and_creates_nothing(server, base):
