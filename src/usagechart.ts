@@ -14,7 +14,7 @@ import { formatDuration, isActive, isFinal } from './model';
 import { requestAPI } from './request';
 import { formatSize } from './results';
 import { SweepChart } from './sweepchart';
-import { IJob } from './tokens';
+import { IJob, IJobUsage } from './tokens';
 
 /**
  * The class name of the usage section of a job view.
@@ -27,29 +27,10 @@ export const JOB_USAGE_CLASS = 'jp-JobUsage';
 export const JOB_USAGE_ADVICE_CLASS = 'jp-JobUsage-advice';
 
 /**
- * What a job's processes used, as the job's `usage` says (null: unknown).
+ * A job's usage summary with the figures the server adds to the job's
+ * `usage` (null: unknown).
  */
-export interface IJobUsage {
-  /**
-   * CPU use now, in percent of one core (null once the job ended).
-   */
-  cpu_percent: number | null;
-  /**
-   * Resident memory now (null once the job ended).
-   */
-  rss_bytes: number | null;
-  /**
-   * The highest resident memory seen.
-   */
-  peak_rss_bytes: number | null;
-  /**
-   * CPU time used, in seconds.
-   */
-  cpu_seconds: number | null;
-  /**
-   * GPU memory now, where `nvidia-smi` answers.
-   */
-  gpu_memory_bytes: number | null;
+export interface IUsageSummary extends IJobUsage {
   /**
    * The highest GPU memory seen.
    */
@@ -89,7 +70,7 @@ export interface IUsageSeries {
   /**
    * The summary, as the job's `usage`.
    */
-  usage: IJobUsage;
+  usage: IUsageSummary;
   /**
    * The samples, oldest first.
    */
@@ -99,8 +80,8 @@ export interface IUsageSeries {
 /**
  * The usage summary of a job (the job JSON's `usage`), if it has one.
  */
-export function jobUsage(job: IJob | null | undefined): IJobUsage | null {
-  const usage = (job as (IJob & { usage?: IJobUsage | null }) | null)?.usage;
+export function jobUsage(job: IJob | null | undefined): IUsageSummary | null {
+  const usage = job?.usage;
   return usage && typeof usage === 'object' ? usage : null;
 }
 
@@ -288,7 +269,7 @@ export class JobUsageView extends Panel {
     super.dispose();
   }
 
-  private _renderFigures(usage: IJobUsage | null): void {
+  private _renderFigures(usage: IUsageSummary | null): void {
     const trans = this._trans;
     const node = this._figures.node;
     node.textContent = '';
