@@ -232,7 +232,14 @@ def routes() -> list[tuple[str, type[JobsAPIHandler]]]:
         (r"/jupyter-jobs/parameters", ParametersHandler),
         *schedule_routes(),
         *_sweep_routes(),
+        *_cells_routes(),
     ]
+
+
+def _cells_routes() -> list[tuple[str, type[JobsAPIHandler]]]:
+    from .cells_handlers import cells_routes  # it builds on this module's handler
+
+    return cells_routes()
 
 
 def _sweep_routes() -> list[tuple[str, type[JobsAPIHandler]]]:

@@ -29,6 +29,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 
 from .attempts import describe_attempts, retry_due, retry_on_backend
 from .backends.base import Backend, BackendState
+from .cells import notebook_cells
 from .chains import dependencies, record_decided_end
 from .errors import BackendUnavailable, Conflict, Gone, InvalidRequest, JobsError, NotFound
 from .jobdir import (
@@ -36,6 +37,7 @@ from .jobdir import (
     ALL_STATES,
     FINAL_STATES,
     MAX_PAGE_BYTES,
+    DamagedFile,
     JobDirectory,
     JobSpec,
     empty_usage,
@@ -493,6 +495,34 @@ class JobManager:
         record = self._record(job_id)
         jobdir = self._job_files(record)
         return {"usage": jobdir.read_usage(), "samples": jobdir.read_usage_samples()}
+
+    def cells(self, job_id: str) -> dict[str, Any]:
+        """A notebook job's cells without outputs, numbered as its log events' `cell_index`.
+
+        They come from the output notebook once the run wrote it (with the cell papermill
+        injected for the parameters); before, from the frozen input (`executed` false).
+        """
+        record = self._record(job_id)
+        if record.kind != "notebook":
+            raise NotFound(f"Job {job_id} runs a script: it has no cells")
+        jobdir = self._job_files(record)
+        executed = True
+        try:
+            data = jobdir.output_notebook_path.read_bytes()
+        except FileNotFoundError:
+            executed = False
+            try:
+                data = jobdir.input_path(jobdir.read_spec()).read_bytes()
+            except (OSError, DamagedFile) as e:
+                raise Conflict(f"The input notebook of job {job_id} cannot be read: {e}") from None
+        except OSError as e:
+            raise Conflict(f"The output of job {job_id} cannot be read: {e}") from None
+        try:
+            cells = notebook_cells(data)
+        except ValueError as e:
+            which = "output" if executed else "input"
+            raise Conflict(f"The {which} notebook of job {job_id} is damaged: {e}") from None
+        return {"cells": cells, "executed": executed}
 
     def describe_backends(self) -> dict[str, Any]:
         return {

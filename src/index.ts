@@ -10,6 +10,7 @@ import {
   showErrorMessage,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { IEditorServices } from '@jupyterlab/codeeditor';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
 import {
@@ -30,10 +31,11 @@ import {
 } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
-import { isInsideRoot, isRunnablePath } from './paths';
+import { isRunnablePath } from './paths';
 import { CommandIDs } from './commands';
 import { jobsIcon } from './icons';
-import { JobView, OutputNotebookView } from './jobview';
+import { JobView } from './jobview';
+import { outputDocumentPlugin } from './outputdocument';
 import { formatDuration, isActive, isFinal, JobsModel } from './model';
 import { JobsPanel } from './panel';
 import { insertCodeBelow, resultsTarget } from './results';
@@ -46,7 +48,7 @@ import { IJobsManager, ISweepsManager } from './tokens';
 export * from './tokens';
 export { JobsModel } from './model';
 export { JobsPanel } from './panel';
-export { JobView, OutputNotebookView } from './jobview';
+export { JobView } from './jobview';
 export { JobOutputModel } from './output';
 export { JobResultsView } from './results';
 export { CommandIDs } from './commands';
@@ -160,7 +162,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     IDocumentManager,
     ICommandPalette,
     INotebookTracker,
-    ISweepsManager
+    ISweepsManager,
+    IEditorServices
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -172,7 +175,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     docManager: IDocumentManager | null,
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,
-    sweeps: ISweepsManager | null
+    sweeps: ISweepsManager | null,
+    editorServices: IEditorServices | null
   ): void => {
     translator = translator ?? nullTranslator;
     const trans = translator.load(DOMAIN);
@@ -211,7 +215,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
         shell.add(panel, values.panelSide, { rank: 600, type: 'Jobs' });
       }
       tracker.forEach(widget => {
-        widget.content.outputModel.maxLines = values.maxOutputLines;
+        widget.content.maxLines = values.maxOutputLines;
       });
     });
 
@@ -243,6 +247,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
           rendermime,
           translator: translator!,
           maxLines: settings.maxOutputLines,
+          editorFactory: editorServices?.factoryService.newInlineEditor,
           notebooks,
           commands
         });
@@ -348,49 +353,6 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
         } catch (reason) {
           await showErrorMessage(
             trans.__('The job could not be submitted'),
-            (reason as Error).message ?? String(reason)
-          );
-        }
-      }
-    });
-
-    commands.addCommand(CommandIDs.openOutput, {
-      describedBy: jobIdArgs,
-      label: trans.__('Open Output Notebook'),
-      caption: trans.__("Open the job's output (partial while it runs)"),
-      isEnabled: args => !!manager.get(jobArg(args))?.output_path,
-      execute: async args => {
-        const id = jobArg(args);
-        const job = manager.get(id);
-        if (!job || !job.output_path) {
-          return;
-        }
-        try {
-          if (isInsideRoot(job.output_path) && docManager) {
-            const widget = docManager.openOrReveal(job.output_path);
-            // Opening the output counts as fetching it (see DELETE ?force).
-            void manager.fetchOutput(id).catch(() => undefined);
-            return widget;
-          }
-          const content = await manager.fetchOutput(id);
-          const view = new OutputNotebookView({
-            content,
-            title: job.name,
-            path: job.output_path,
-            rendermime,
-            translator: translator!
-          });
-          const widget = new MainAreaWidget({ content: view });
-          widget.id = `jupyter-jobs-output-${id}`;
-          widget.title.label = trans.__('%1 (output)', job.name);
-          widget.title.caption = job.output_path;
-          widget.title.icon = jobsIcon;
-          shell.add(widget, 'main');
-          shell.activateById(widget.id);
-          return widget;
-        } catch (reason) {
-          await showErrorMessage(
-            trans.__('The output could not be opened'),
             (reason as Error).message ?? String(reason)
           );
         }
@@ -765,7 +727,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   notificationsPlugin,
   runningPlugin,
   sweepsManagerPlugin,
-  sweepViewPlugin
+  sweepViewPlugin,
+  outputDocumentPlugin
 ];
 
 export default plugins;

@@ -1,6 +1,8 @@
+import { CodeEditor } from '@jupyterlab/codeeditor';
 import { INotebookTracker } from '@jupyterlab/notebook';
-import { OutputArea, OutputAreaModel } from '@jupyterlab/outputarea';
-import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
+import { OutputArea } from '@jupyterlab/outputarea';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ServerConnection } from '@jupyterlab/services';
 import {
   ITranslator,
   nullTranslator,
@@ -12,10 +14,13 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { statusIcon, statusLabel } from './icons';
-import { formatDuration, isActive, parseTime } from './model';
-import { detachOutput, JobLogFollower, JobOutputModel } from './output';
+import { formatDuration, isActive, isFinal, parseTime } from './model';
+import { IJobCells, JobNotebookView } from './notebookview';
+import { JobLogFollower, JobOutputModel } from './output';
+import { requestAPI } from './request';
 import { JobResultsView } from './results';
 import { IJob, IJobsManager } from './tokens';
+import { JobUsageView } from './usagechart';
 
 /**
  * The class name of the job view.
@@ -31,11 +36,6 @@ export const JOB_VIEW_SUMMARY_CLASS = 'jp-JobView-summary';
  * The class name of the job view's output area.
  */
 export const JOB_VIEW_OUTPUT_CLASS = 'jp-JobView-output';
-
-/**
- * The class name of the read-only output notebook view.
- */
-export const OUTPUT_NOTEBOOK_CLASS = 'jp-JobOutputNotebook';
 
 /**
  * Format an ISO time of the server for people.
@@ -93,7 +93,8 @@ export function createProgressBar(
 
 /**
  * The view of one job in the main area: its status, parameters, times and
- * progress, and its live output rendered with rendermime.
+ * progress, what it costs, and its live output: a notebook job's cells with
+ * their outputs, a script's console.
  */
 export class JobView extends Panel {
   /**
@@ -126,32 +127,21 @@ export class JobView extends Panel {
     this._notice.hide();
     this.addWidget(this._notice);
 
-    this._outputModel = new JobOutputModel({
-      maxLines: options.maxLines ?? 10000
-    });
-    this._output = new OutputArea({
-      model: this._outputModel,
-      rendermime: options.rendermime
-    });
-    this._output.addClass(JOB_VIEW_OUTPUT_CLASS);
-    this.addWidget(this._output);
-
-    this._follower = new JobLogFollower({
-      manager: this._manager,
+    this._usage = new JobUsageView({
       jobId: this._jobId,
-      model: this._outputModel,
-      tailEvents: options.maxLines ?? 10000
+      rendermime: options.rendermime,
+      serverSettings: options.serverSettings,
+      translator: options.translator
     });
-    this._follower.updated.connect(this._updateNotice, this);
+    this.addWidget(this._usage);
+
+    this._options = options;
+    this._outputModel = new JobOutputModel({
+      maxLines: options.maxLines ?? 10000,
+      trusted: false
+    });
     this._manager.changed.connect(this._onChanged, this);
     this._render();
-    this._follower.start().catch(reason => {
-      this._notice.node.textContent = this._trans.__(
-        'Could not load the output: %1',
-        (reason as Error).message ?? String(reason)
-      );
-      this._notice.show();
-    });
   }
 
   /**
@@ -166,6 +156,30 @@ export class JobView extends Panel {
    */
   get outputModel(): JobOutputModel {
     return this._outputModel;
+  }
+
+  /**
+   * The live notebook of a notebook job, once its kind is known.
+   */
+  get notebook(): JobNotebookView | null {
+    return this._notebook;
+  }
+
+  /**
+   * The usage section.
+   */
+  get usage(): JobUsageView {
+    return this._usage;
+  }
+
+  /**
+   * The maximum number of output lines kept (per cell for a notebook).
+   */
+  set maxLines(value: number) {
+    this._outputModel.maxLines = value;
+    if (this._notebook) {
+      this._notebook.maxLines = value;
+    }
   }
 
   /**
@@ -190,7 +204,7 @@ export class JobView extends Panel {
       return;
     }
     this._stopTimer();
-    this._follower.dispose();
+    this._follower?.dispose();
     this._manager.changed.disconnect(this._onChanged, this);
     super.dispose();
     this._outputModel.dispose();
@@ -220,9 +234,60 @@ export class JobView extends Panel {
     this._render();
   }
 
+  /**
+   * Show the job's output once its kind is known: a notebook job's cells,
+   * or a script's console; then follow its log.
+   */
+  private _showOutput(job: IJob): void {
+    if (this._follower) {
+      return;
+    }
+    const options = this._options;
+    const maxLines = options.maxLines ?? 10000;
+    if (job.kind === 'notebook' && options.editorFactory) {
+      const settings =
+        options.serverSettings ?? ServerConnection.makeSettings();
+      this._notebook = new JobNotebookView({
+        loadCells: () =>
+          requestAPI<IJobCells>(
+            `jobs/${encodeURIComponent(this._jobId)}/cells`,
+            settings
+          ),
+        rendermime: options.rendermime,
+        editorFactory: options.editorFactory,
+        maxLines,
+        translator: options.translator
+      });
+      this._notebook.addClass(JOB_VIEW_OUTPUT_CLASS);
+      this.addWidget(this._notebook);
+    } else {
+      const console = new OutputArea({
+        model: this._outputModel,
+        rendermime: options.rendermime
+      });
+      console.addClass(JOB_VIEW_OUTPUT_CLASS);
+      this.addWidget(console);
+    }
+    this._follower = new JobLogFollower({
+      manager: this._manager,
+      jobId: this._jobId,
+      model: this._outputModel,
+      sink: this._notebook ?? undefined,
+      tailEvents: maxLines
+    });
+    this._follower.updated.connect(this._updateNotice, this);
+    this._follower.start().catch(reason => {
+      this._notice.node.textContent = this._trans.__(
+        'Could not load the output: %1',
+        (reason as Error).message ?? String(reason)
+      );
+      this._notice.show();
+    });
+  }
+
   private _updateNotice(): void {
-    const skipped = this._follower.skipped;
-    const dropped = this._outputModel.dropped;
+    const skipped = this._follower?.skipped ?? 0;
+    const dropped = this._notebook?.dropped ?? this._outputModel.dropped;
     if (skipped > 0 || dropped > 0) {
       this._notice.node.textContent = this._trans.__(
         'Only the latest output is shown here; open the output notebook for all of it.'
@@ -346,6 +411,13 @@ export class JobView extends Panel {
     node.appendChild(table);
 
     this._results.setJob(job);
+    this._usage.setJob(job);
+    this._showOutput(job);
+    if (isFinal(job.status) && this._notebook && !this._countsRead) {
+      this._countsRead = true;
+      // The execution counts are in the output notebook once the job ended.
+      this._notebook.refreshCounts().catch(() => undefined);
+    }
 
     if (isActive(job.status) && job.started_at) {
       this._startTimer();
@@ -383,9 +455,12 @@ export class JobView extends Panel {
   private _summary: Widget;
   private _results: JobResultsView;
   private _notice: Widget;
-  private _output: OutputArea;
+  private _options: JobView.IOptions;
+  private _usage: JobUsageView;
+  private _notebook: JobNotebookView | null = null;
+  private _countsRead = false;
   private _outputModel: JobOutputModel;
-  private _follower: JobLogFollower;
+  private _follower: JobLogFollower | null = null;
   private _duration: HTMLElement | null = null;
   private _timer: number | null = null;
   private _seen = false;
@@ -414,9 +489,18 @@ export namespace JobView {
      */
     rendermime: IRenderMimeRegistry;
     /**
-     * The maximum number of output lines kept.
+     * The maximum number of output lines kept (per cell for a notebook).
      */
     maxLines?: number;
+    /**
+     * The editor factory showing a notebook job's sources; without it a
+     * notebook job's output shows as a console, like a script's.
+     */
+    editorFactory?: CodeEditor.Factory | null;
+    /**
+     * The server settings (default: the page's).
+     */
+    serverSettings?: ServerConnection.ISettings;
     /**
      * The application translator.
      */
@@ -430,125 +514,5 @@ export namespace JobView {
      * The commands (the results section executes one).
      */
     commands?: CommandRegistry | null;
-  }
-}
-
-/**
- * A read-only view of a job's output: an executed notebook (markdown
- * rendered, code shown, outputs rendered with rendermime, untrusted) or a
- * script's text output.
- */
-export class OutputNotebookView extends Panel {
-  /**
-   * Construct an output view.
-   */
-  constructor(options: OutputNotebookView.IOptions) {
-    super();
-    this.addClass(OUTPUT_NOTEBOOK_CLASS);
-    const trans = (options.translator ?? nullTranslator).load('jupyter_jobs');
-    this.title.label = options.title;
-    this.title.closable = true;
-    const rendermime = options.rendermime;
-    const content = options.content;
-    const banner = new Widget();
-    banner.addClass('jp-JobOutputNotebook-banner');
-    banner.node.textContent = trans.__(
-      'Read-only output of job “%1”: %2',
-      options.title,
-      options.path ?? ''
-    );
-    this.addWidget(banner);
-
-    if (typeof content === 'string') {
-      this.addWidget(
-        OutputNotebookView.createOutputs(rendermime, [
-          { output_type: 'stream', name: 'stdout', text: content }
-        ])
-      );
-      return;
-    }
-    const cells: any[] = Array.isArray(content?.cells) ? content.cells : [];
-    for (const cell of cells) {
-      const source = Array.isArray(cell.source)
-        ? cell.source.join('')
-        : String(cell.source ?? '');
-      const cellWidget = new Panel();
-      cellWidget.addClass('jp-JobOutputNotebook-cell');
-      cellWidget.addClass(`jp-mod-${cell.cell_type}`);
-      if (cell.cell_type === 'markdown') {
-        const renderer = rendermime.createRenderer('text/markdown');
-        void renderer.renderModel(
-          new MimeModel({ data: { 'text/markdown': source } })
-        );
-        cellWidget.addWidget(renderer);
-      } else {
-        const input = new Widget();
-        input.addClass('jp-JobOutputNotebook-input');
-        const prompt = document.createElement('div');
-        prompt.className = 'jp-JobOutputNotebook-prompt';
-        if (cell.cell_type === 'code') {
-          prompt.textContent = `[${cell.execution_count ?? ' '}]:`;
-        }
-        const pre = document.createElement('pre');
-        pre.textContent = source;
-        input.node.appendChild(prompt);
-        input.node.appendChild(pre);
-        cellWidget.addWidget(input);
-        if (cell.cell_type === 'code' && Array.isArray(cell.outputs)) {
-          cellWidget.addWidget(
-            OutputNotebookView.createOutputs(rendermime, cell.outputs)
-          );
-        }
-      }
-      this.addWidget(cellWidget);
-    }
-  }
-}
-
-/**
- * A namespace for `OutputNotebookView` statics.
- */
-export namespace OutputNotebookView {
-  /**
-   * The options to create an output view.
-   */
-  export interface IOptions {
-    /**
-     * The output: an nbformat notebook or a text.
-     */
-    content: any;
-    /**
-     * The title (the job name).
-     */
-    title: string;
-    /**
-     * Where the output lies on the server.
-     */
-    path?: string | null;
-    /**
-     * The rendermime registry.
-     */
-    rendermime: IRenderMimeRegistry;
-    /**
-     * The application translator.
-     */
-    translator?: ITranslator;
-  }
-
-  /**
-   * An output area showing untrusted outputs.
-   */
-  export function createOutputs(
-    rendermime: IRenderMimeRegistry,
-    outputs: any[]
-  ): OutputArea {
-    const model = new OutputAreaModel({
-      values: outputs.map(detachOutput),
-      trusted: false
-    });
-    const area = new OutputArea({ model, rendermime });
-    area.addClass('jp-JobOutputNotebook-outputs');
-    area.disposed.connect(() => model.dispose());
-    return area;
   }
 }

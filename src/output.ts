@@ -64,7 +64,7 @@ export class JobOutputModel extends OutputAreaModel {
    * Construct a job output model.
    */
   constructor(options: JobOutputModel.IOptions = {}) {
-    super({ trusted: options.trusted ?? true });
+    super({ trusted: options.trusted ?? false });
     this._maxLines = Math.max(1, options.maxLines ?? 10000);
   }
 
@@ -163,11 +163,22 @@ export namespace JobOutputModel {
      */
     maxLines?: number;
     /**
-     * Whether outputs are trusted (default true: the user's own run, like
-     * the outputs of a kernel in a notebook).
+     * Whether outputs are trusted (default false: replayed outputs come from
+     * a file, like those of a notebook opened from disk, and render
+     * sanitized).
      */
     trusted?: boolean;
   }
+}
+
+/**
+ * What a log follower hands the events it reads to, in order.
+ */
+export interface ILogEventSink {
+  /**
+   * Apply events in order.
+   */
+  apply(events: ReadonlyArray<ILogEvent>): void;
 }
 
 /**
@@ -177,7 +188,7 @@ export namespace JobOutputModel {
  * Consecutive stream outputs of the same stream are joined first, so a burst
  * of lines renders once.
  */
-export class LogEventApplier {
+export class LogEventApplier implements ILogEventSink {
   /**
    * Construct an applier writing to the given model.
    */
@@ -294,7 +305,7 @@ export class JobLogFollower implements IDisposable {
   constructor(options: JobLogFollower.IOptions) {
     this._manager = options.manager;
     this._jobId = options.jobId;
-    this._applier = new LogEventApplier(options.model);
+    this._applier = options.sink ?? new LogEventApplier(options.model!);
     this._tail = Math.max(100, options.tailEvents ?? 10000);
     this._manager.logReceived.connect(this._onLog, this);
     this._poll = new Poll({
@@ -504,7 +515,7 @@ export class JobLogFollower implements IDisposable {
 
   private _manager: IJobsManager;
   private _jobId: string;
-  private _applier: LogEventApplier;
+  private _applier: ILogEventSink;
   private _tail: number;
   private _poll: Poll;
   private _next = 0;
@@ -534,9 +545,14 @@ export namespace JobLogFollower {
      */
     jobId: string;
     /**
-     * The model the events are applied to.
+     * The model the events are applied to (unless a `sink` is given).
      */
-    model: JobOutputModel;
+    model?: JobOutputModel;
+    /**
+     * What the events are handed to instead of one output model (the live
+     * notebook view routes them to their cells).
+     */
+    sink?: ILogEventSink;
     /**
      * How many events at most to load from the end of a long log.
      */
