@@ -295,7 +295,8 @@ export const outputDocumentPlugin: JupyterFrontEndPlugin<void> = {
     const factory = new NotebookWidgetFactory({
       name: OUTPUT_FACTORY_NAME,
       label: trans.__('Job Output (read-only)'),
-      fileTypes: ['notebook'],
+      // Opened by name only: not offered under "Open With" for every notebook.
+      fileTypes: [],
       modelName: 'notebook',
       readOnly: true,
       preferKernel: false,
