@@ -40,6 +40,7 @@ import { insertCodeBelow, resultsTarget } from './results';
 // The Running sidebar section is registered at activation: needed at once.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RunningJobsManager } from './running';
+import { editSchedulePlugin } from './scheduleplugin';
 import { sweepsManagerPlugin, sweepViewPlugin } from './sweepplugins';
 import { IJobsManager, ISweepsManager } from './tokens';
 
@@ -765,7 +766,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   notificationsPlugin,
   runningPlugin,
   sweepsManagerPlugin,
-  sweepViewPlugin
+  sweepViewPlugin,
+  editSchedulePlugin
 ];
 
 export default plugins;

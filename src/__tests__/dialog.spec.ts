@@ -1,5 +1,5 @@
 import { SubmitJobForm } from '../dialog';
-import { parseParameters } from '../parameters';
+import { fromNotebookParameter, IParameter } from '../parameters';
 import { IBackendList } from '../tokens';
 
 const BACKENDS: IBackendList = {
@@ -24,6 +24,15 @@ const BACKENDS: IBackendList = {
   ]
 };
 
+/**
+ * Parameters as the server describes `name = default` lines.
+ */
+function parameters(defaults: { [name: string]: string }): IParameter[] {
+  return Object.entries(defaults).map(([name, text]) =>
+    fromNotebookParameter({ name, type: null, default: text, help: '' })
+  );
+}
+
 function input(form: SubmitJobForm, field: string): HTMLInputElement {
   return form.node.querySelector(`[data-field="${field}"]`) as HTMLInputElement;
 }
@@ -41,9 +50,12 @@ describe('SubmitJobForm', () => {
         path: 'a/report.ipynb',
         kind: 'notebook',
         name: 'report',
-        parameters: parseParameters(
-          'n = 1\nrate = 0.5\nlabel = "x"\nflag = False'
-        ),
+        parameters: parameters({
+          n: '1',
+          rate: '0.5',
+          label: '"x"',
+          flag: 'False'
+        }),
         backends: BACKENDS,
         kernels: [{ name: 'python3', displayName: 'Python 3' }]
       });
@@ -64,7 +76,7 @@ describe('SubmitJobForm', () => {
         path: 'a.ipynb',
         kind: 'notebook',
         name: 'a',
-        parameters: parseParameters('n = 1'),
+        parameters: parameters({ n: '1' }),
         backends: BACKENDS,
         kernels: null
       });
@@ -140,6 +152,58 @@ describe('SubmitJobForm', () => {
         path: 'run.py',
         name: 'run',
         parameters: { epochs: 3, mode: 'text' }
+      });
+      form.dispose();
+    });
+
+    it('should leave an expression default to the notebook unless changed', () => {
+      const form = new SubmitJobForm({
+        path: 'a.ipynb',
+        kind: 'notebook',
+        name: 'a',
+        parameters: parameters({ xs: 'list(range(3))', n: '2' }),
+        backends: null,
+        kernels: null
+      });
+      expect(input(form, 'parameter-xs').value).toBe('list(range(3))');
+      expect(form.getValue().parameters).toEqual({ n: 2 });
+      type(input(form, 'parameter-xs'), '[1, 2]');
+      expect(form.getValue().parameters).toEqual({ n: 2, xs: [1, 2] });
+      form.dispose();
+    });
+
+    it('should send retries and the jobs to wait for', () => {
+      const active = {
+        id: 'a1b2c3d4e5',
+        name: 'prepare',
+        status: 'running'
+      } as any;
+      const form = new SubmitJobForm({
+        path: 'a.ipynb',
+        kind: 'notebook',
+        name: 'a',
+        parameters: [],
+        backends: null,
+        kernels: null,
+        activeJobs: [active]
+      });
+      type(input(form, 'max-retries'), 'two');
+      expect(form.isValid).toBe(false);
+      type(input(form, 'max-retries'), '2');
+      type(input(form, 'retry-delay'), '30');
+      const after = form.node.querySelector(
+        '[data-field="after"]'
+      ) as HTMLSelectElement;
+      after.options[0].selected = true;
+      type(input(form, 'after-condition'), 'finished');
+      expect(form.getValue()).toEqual({
+        path: 'a.ipynb',
+        name: 'a',
+        parameters: {},
+        max_retries: 2,
+        retry_delay_seconds: 30,
+        after: ['a1b2c3d4e5'],
+        after_condition: 'finished'
       });
       form.dispose();
     });
