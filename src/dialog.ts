@@ -22,6 +22,7 @@ import {
   isIdentifier,
   ParameterType
 } from './parameters';
+import { ResourcesForm } from './resourcesform';
 import { RetryFields } from './retryfields';
 import { ScheduleFields } from './schedulefields';
 import {
@@ -152,6 +153,7 @@ export class SubmitJobForm
    */
   dispose(): void {
     this._schedule?.dispose();
+    this._resourcesForm?.dispose();
     super.dispose();
   }
 
@@ -182,7 +184,9 @@ export class SubmitJobForm
     }
     if (this._backendSelect) {
       request.backend = this._backendSelect.value;
-      const resources: { [name: string]: any } = {};
+      const resources: { [name: string]: any } = {
+        ...(this._resourcesForm?.value ?? {})
+      };
       for (const field of this._resourceFields) {
         const text = field.input.value.trim();
         if (text === '') {
@@ -750,6 +754,8 @@ export class SubmitJobForm
    */
   private _renderResources(): void {
     const container = this._resourcesContainer!;
+    this._resourcesForm?.dispose();
+    this._resourcesForm = null;
     container.textContent = '';
     this._resourceFields = [];
     const backend = this._selectedBackend();
@@ -763,6 +769,21 @@ export class SubmitJobForm
       container.appendChild(p);
     }
     const initial = this._options.initialResources ?? {};
+    if (backend.resources_schema) {
+      // The server's JSON Schema, rendered by JupyterLab's FormComponent.
+      this._resourcesForm = new ResourcesForm({
+        schema: backend.resources_schema,
+        initial,
+        onChange: () => this._revalidate(),
+        translator: this._options.translator
+      });
+      container.appendChild(this._resourcesForm.node);
+      this._resourcesError = document.createElement('div');
+      this._resourcesError.className = 'jp-JobsSubmitForm-message';
+      this._resourcesError.setAttribute('aria-live', 'polite');
+      container.appendChild(this._resourcesError);
+      return;
+    }
     for (const resource of backend.resources ?? []) {
       const value =
         resource.name in initial
@@ -844,6 +865,11 @@ export class SubmitJobForm
     this._validatePairs();
     for (const field of this._resourceFields) {
       this._validateResource(field);
+    }
+    if (this._resourcesForm && this._resourcesError) {
+      const errors = this._resourcesForm.errors;
+      this._resourcesError.textContent = errors.join(' ');
+      this._resourcesError.classList.toggle(ERROR_CLASS, errors.length > 0);
     }
     if (this._concurrencyInput) {
       const text = this._concurrencyInput.value.trim();
@@ -976,6 +1002,8 @@ export class SubmitJobForm
   private _schedule: ScheduleFields | null = null;
   private _scheduleMessage: HTMLElement | null = null;
   private _retries: RetryFields | null = null;
+  private _resourcesForm: ResourcesForm | null = null;
+  private _resourcesError: HTMLElement | null = null;
   private _nameInput!: HTMLInputElement;
   private _backendSelect: HTMLSelectElement | null = null;
   private _kernelSelect: HTMLSelectElement | null = null;

@@ -207,5 +207,77 @@ describe('SubmitJobForm', () => {
       });
       form.dispose();
     });
+
+    it("should render the backend's resources schema and refuse what it does not take", async () => {
+      const schema = {
+        type: 'object',
+        properties: {
+          time_limit: {
+            type: 'string',
+            title: 'Time limit',
+            description: 'HH:MM:SS or minutes',
+            pattern: '^\\s*(\\d+:\\d{1,2}:\\d{1,2}|\\d+)\\s*$'
+          }
+        },
+        additionalProperties: false
+      };
+      const form = new SubmitJobForm({
+        path: 'a.ipynb',
+        kind: 'notebook',
+        name: 'a',
+        parameters: [],
+        backends: {
+          default: 'local',
+          backends: [
+            {
+              name: 'local',
+              label: 'Local',
+              resources: [],
+              resources_schema: schema
+            }
+          ]
+        },
+        kernels: null,
+        initialResources: { time_limit: '01:00:00', cpus: 4 }
+      });
+      document.body.appendChild(form.node);
+      const field = async () => {
+        for (let i = 0; i < 50; i++) {
+          const found = form.node.querySelector<HTMLInputElement>(
+            'input[id$="_time_limit"]'
+          );
+          if (found) {
+            return found;
+          }
+          await new Promise(resolve => setTimeout(resolve, 20));
+        }
+        throw new Error('the resources form did not render');
+      };
+      const timeLimit = await field();
+      expect(timeLimit.value).toBe('01:00:00');
+      // What the schema does not know is not prefilled.
+      expect(form.getValue()).toMatchObject({
+        resources: { time_limit: '01:00:00' }
+      });
+      const setValue = Object.getOwnPropertyDescriptor(
+        HTMLInputElement.prototype,
+        'value'
+      )!.set!;
+      setValue.call(timeLimit, 'soon');
+      timeLimit.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise(resolve => setTimeout(resolve, 50));
+      expect(form.isValid).toBe(false);
+      expect(form.node.textContent).toContain('HH:MM:SS or minutes');
+      setValue.call(timeLimit, '90');
+      timeLimit.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise(resolve => setTimeout(resolve, 50));
+      expect(form.isValid).toBe(true);
+      expect(form.getValue()).toMatchObject({
+        backend: 'local',
+        resources: { time_limit: '90' }
+      });
+      form.node.remove();
+      form.dispose();
+    });
   });
 });
