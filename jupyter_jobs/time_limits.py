@@ -18,6 +18,10 @@ TIME_RE = re.compile(
     r"|(?P<m>\d+):(?P<ms>\d{1,2})"
     r"|(?P<minutes>\d+))$"
 )
+# TIME_RE's forms without named groups, as a JSON Schema `pattern` (blanks around allowed).
+TIME_LIMIT_PATTERN = (
+    r"^\s*(\d+-\d{1,2}(:\d{1,2}(:\d{1,2})?)?|\d+:\d{1,2}:\d{1,2}|\d+:\d{1,2}|\d+)\s*$"
+)
 TIME_LIMIT_HELP = "The job is stopped after this long: HH:MM:SS, D-HH:MM:SS, MM:SS or minutes"
 
 

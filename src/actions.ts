@@ -1,19 +1,10 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
-import { Contents, KernelSpec, ServerConnection } from '@jupyterlab/services';
+import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IKernelChoice, SubmitJobForm } from './dialog';
-import { findParametersSource, parseParameters } from './parameters';
-import {
-  IBackendList,
-  IJob,
-  IJobsManager,
-  ISweep,
-  ISweepRequest,
-  ISweepsManager
-} from './tokens';
+import { IJob, IJobsManager } from './tokens';
 
 /**
  * Whether an error is an HTTP answer with the given status.
@@ -61,146 +52,8 @@ export async function saveFirst(
   return result.button.actions.indexOf('run-saved') !== -1;
 }
 
-/**
- * The options of `runAsJob`.
- */
-export interface IRunOptions {
-  /**
-   * The file to run, relative to the server root.
-   */
-  path: string;
-  /**
-   * The jobs manager.
-   */
-  manager: IJobsManager;
-  /**
-   * The sweeps manager: without it the dialog offers no grid.
-   */
-  sweeps?: ISweepsManager | null;
-  /**
-   * The contents manager, to read the notebook's parameters.
-   */
-  contents: Contents.IManager;
-  /**
-   * The kernel specs, to choose a kernel.
-   */
-  kernelspecs: KernelSpec.IManager | null;
-  /**
-   * The open document of the file, if any (to offer saving first).
-   */
-  context?: DocumentRegistry.Context | null;
-  /**
-   * The translation bundle.
-   */
-  trans: TranslationBundle;
-  /**
-   * The application translator, passed to the dialog.
-   */
-  translator?: import('@jupyterlab/translation').ITranslator;
-}
-
-/**
- * Run a notebook or a script as a background job: save first if needed,
- * show the dialog, submit.
- *
- * @returns the new job (or sweep, for a grid of values), or null if the
- *   user cancelled.
- */
-export async function runAsJob(
-  options: IRunOptions
-): Promise<IJob | ISweep | null> {
-  const { path, manager, contents, kernelspecs, trans } = options;
-  if (!(await saveFirst(options.context, trans))) {
-    return null;
-  }
-  const kind =
-    PathExt.extname(path).toLowerCase() === '.ipynb' ? 'notebook' : 'script';
-
-  // Read the notebook's parameters cell and kernel.
-  let parameters = undefined;
-  let hasParametersCell = false;
-  let notebookKernel: string | null = null;
-  if (kind === 'notebook') {
-    try {
-      const model = await contents.get(path, {
-        content: true,
-        type: 'notebook'
-      });
-      const source = findParametersSource(model.content);
-      hasParametersCell = source !== null;
-      parameters = source === null ? [] : parseParameters(source);
-      const spec = model.content?.metadata?.kernelspec;
-      notebookKernel = spec?.display_name ?? spec?.name ?? null;
-    } catch (reason) {
-      await reportError(trans.__('Cannot read %1', path), reason);
-      return null;
-    }
-  }
-
-  let backends: IBackendList | null = null;
-  try {
-    backends = await manager.backends();
-  } catch (reason) {
-    console.warn('jupyter-jobs: cannot list backends', reason);
-  }
-
-  let kernels: IKernelChoice[] | null = null;
-  if (kind === 'notebook' && kernelspecs) {
-    try {
-      await kernelspecs.ready;
-      const specs = kernelspecs.specs?.kernelspecs ?? {};
-      kernels = Object.keys(specs)
-        .sort()
-        .map(name => ({
-          name,
-          displayName: specs[name]?.display_name ?? name
-        }));
-    } catch {
-      kernels = null;
-    }
-  }
-
-  const form = new SubmitJobForm({
-    path,
-    kind,
-    name: PathExt.basename(path, PathExt.extname(path)),
-    parameters,
-    hasParametersCell,
-    backends,
-    kernels,
-    notebookKernel,
-    allowGrid: !!options.sweeps,
-    translator: options.translator
-  });
-  const result = await showDialog({
-    title: trans.__('Run as Background Job'),
-    body: form,
-    buttons: [
-      Dialog.cancelButton({ label: trans.__('Cancel') }),
-      Dialog.okButton({ label: trans.__('Run') })
-    ],
-    focusNodeSelector: 'input',
-    defaultButton: 1
-  });
-  if (!result.button.accept || !result.value) {
-    return null;
-  }
-  const request = result.value;
-  if ('grid' in request && options.sweeps) {
-    try {
-      return await options.sweeps.submit(request as ISweepRequest);
-    } catch (reason) {
-      await reportError(trans.__('The sweep could not be submitted'), reason);
-      return null;
-    }
-  }
-  try {
-    return await manager.submit(request);
-  } catch (reason) {
-    await reportError(trans.__('The job could not be submitted'), reason);
-    return null;
-  }
-}
+// The submit dialog's entry point lives with the dialog.
+export { IRunOptions, runAsJob } from './submit';
 
 /**
  * Tell the user an action failed, with the server's message.

@@ -22,13 +22,26 @@ import {
   isIdentifier,
   ParameterType
 } from './parameters';
+import { ResourcesForm } from './resourcesform';
+import { RetryFields } from './retryfields';
+import { ScheduleFields } from './schedulefields';
 import {
   IBackend,
   IBackendList,
   IBackendResource,
+  IJob,
   IJobRequest,
+  ISchedule,
+  ISchedulePreview,
+  IScheduleRequest,
   ISweepRequest
 } from './tokens';
+
+/**
+ * What the submit form asks for: a job, a sweep (a job with a `grid`) or a
+ * schedule (with a `cron`).
+ */
+export type SubmitRequest = IJobRequest | ISweepRequest | IScheduleRequest;
 
 /**
  * The class name of the submit form.
@@ -56,12 +69,13 @@ export interface IKernelChoice {
 
 /**
  * The form of the "Run as Background Job" dialog: job name, parameters,
- * backend and its resources, kernel. Invalid values are marked and keep the
+ * backend and its resources, kernel, when to run (now or on a schedule),
+ * retries and the jobs to wait for. Invalid values are marked and keep the
  * dialog's Run button disabled.
  */
 export class SubmitJobForm
   extends Widget
-  implements Dialog.IBodyWidget<IJobRequest | ISweepRequest>
+  implements Dialog.IBodyWidget<SubmitRequest>
 {
   /**
    * Construct the form.
@@ -102,15 +116,51 @@ export class SubmitJobForm
   }
 
   /**
-   * The request the form describes: a job, or a sweep (with its `grid`)
-   * when a parameter has several values.
+   * Whether the form describes a schedule rather than a run now.
+   */
+  get scheduled(): boolean {
+    return this._schedule?.scheduled ?? false;
+  }
+
+  /**
+   * The request the form describes: a job, a sweep (with its `grid`) when a
+   * parameter has several values, or a schedule (with its `cron`).
    *
    * @throws Error if a field is invalid (the dialog does not let that happen).
    */
-  getValue(): IJobRequest | ISweepRequest {
+  getValue(): SubmitRequest {
     if (!this.isValid) {
       throw new Error(this._trans.__('Some values are invalid.'));
     }
+    const request = this._jobValue();
+    if (this._schedule && this._schedule.scheduled) {
+      const schedule: IScheduleRequest = {
+        ...request,
+        cron: this._schedule.cron,
+        catch_up: this._schedule.catchUp
+      };
+      if (this._schedule.timezone) {
+        schedule.timezone = this._schedule.timezone;
+      }
+      return schedule;
+    }
+    this._retries?.fill(request);
+    return request;
+  }
+
+  /**
+   * Dispose of the form (and stop its schedule previews).
+   */
+  dispose(): void {
+    this._schedule?.dispose();
+    this._resourcesForm?.dispose();
+    super.dispose();
+  }
+
+  /**
+   * The job or sweep the fields describe.
+   */
+  private _jobValue(): IJobRequest | ISweepRequest {
     const request: IJobRequest = {
       path: this._options.path,
       name: this._nameInput.value.trim(),
@@ -134,7 +184,9 @@ export class SubmitJobForm
     }
     if (this._backendSelect) {
       request.backend = this._backendSelect.value;
-      const resources: { [name: string]: any } = {};
+      const resources: { [name: string]: any } = {
+        ...(this._resourcesForm?.value ?? {})
+      };
       for (const field of this._resourceFields) {
         const text = field.input.value.trim();
         if (text === '') {
@@ -151,6 +203,46 @@ export class SubmitJobForm
       request.kernel_name = this._kernelSelect.value;
     }
     return request;
+  }
+
+  /**
+   * The sections for when the job runs: now or on a schedule; retries and
+   * the jobs it waits for (a run now only).
+   */
+  private _buildWhen(): void {
+    const options = this._options;
+    const bind = {
+      trans: this._trans,
+      field: this._field.bind(this),
+      select: this._select.bind(this),
+      mark: this._mark.bind(this)
+    };
+    if (options.preview) {
+      this._schedule = new ScheduleFields({
+        ...bind,
+        schedule: options.schedule,
+        preview: options.preview,
+        onChange: () => {
+          if (this._retries) {
+            this._retries.node.hidden = this.scheduled;
+          }
+          this._revalidate();
+        }
+      });
+      this.node.appendChild(this._schedule.node);
+      this._scheduleMessage = document.createElement('div');
+      this._scheduleMessage.className = 'jp-JobsSubmitForm-message';
+      this._scheduleMessage.setAttribute('aria-live', 'polite');
+      this._schedule.node.appendChild(this._scheduleMessage);
+    }
+    if (!options.schedule) {
+      this._retries = new RetryFields({
+        ...bind,
+        activeJobs: options.activeJobs ?? []
+      });
+      this._retries.node.hidden = this.scheduled;
+      this.node.appendChild(this._retries.node);
+    }
   }
 
   /**
@@ -184,9 +276,9 @@ export class SubmitJobForm
       if (parameters.length === 0) {
         const p = document.createElement('p');
         p.className = 'jp-JobsSubmitForm-hint';
-        p.textContent = options.hasParametersCell
-          ? trans.__('The parameters cell has no simple assignments.')
-          : trans.__('This notebook has no cell tagged “parameters”.');
+        p.textContent = trans.__(
+          'This notebook declares no parameters (it has no cell tagged “parameters”, or nothing is assigned in it).'
+        );
         params.appendChild(p);
       }
       for (const parameter of parameters) {
@@ -246,8 +338,9 @@ export class SubmitJobForm
         trans.__('Backend'),
         backends.backends.map(b => [b.name, b.label || b.name])
       );
-      select.value = backends.backends.some(b => b.name === backends.default)
-        ? backends.default
+      const initialBackend = options.initialBackend ?? backends.default;
+      select.value = backends.backends.some(b => b.name === initialBackend)
+        ? initialBackend
         : backends.backends[0].name;
       this._backendSelect = select;
       this._resourcesContainer = document.createElement('div');
@@ -282,7 +375,12 @@ export class SubmitJobForm
         trans.__('Kernel'),
         choices
       );
+      if (options.initialKernel) {
+        this._kernelSelect.value = options.initialKernel;
+      }
     }
+
+    this._buildWhen();
   }
 
   /**
@@ -368,18 +466,38 @@ export class SubmitJobForm
       parameter.name in this._options.initialValues
         ? this._options.initialValues[parameter.name]
         : parameter.value;
+    const given =
+      !!this._options.initialValues &&
+      parameter.name in this._options.initialValues;
+    const text =
+      parameter.literal === false && !given
+        ? String(parameter.value)
+        : formatValue(initial, parameter.type);
     const input = this._field(
       parent,
       `parameter-${parameter.name}`,
       parameter.name,
-      formatValue(initial, parameter.type),
-      Private.typeLabel(parameter.type, this._trans)
+      text,
+      parameter.annotation || Private.typeLabel(parameter.type, this._trans)
     );
     input.dataset.parameter = parameter.name;
     if (parameter.comment) {
       input.title = parameter.comment;
+      const help = document.createElement('div');
+      help.className = 'jp-JobsSubmitForm-help';
+      help.textContent = parameter.comment;
+      const row = input.closest('.jp-JobsSubmitForm-row')!;
+      row.insertBefore(help, row.querySelector('.jp-JobsSubmitForm-message'));
     }
-    const entry: Private.IParameterField = { parameter, input, mode: null };
+    // An expression the dialog cannot evaluate is the notebook's own default
+    // while the user leaves it as it is.
+    const untouched = parameter.literal === false && !given ? text : null;
+    const entry: Private.IParameterField = {
+      parameter,
+      input,
+      mode: null,
+      untouched
+    };
     if (this._options.allowGrid) {
       this._addGridChoice(entry);
     }
@@ -500,7 +618,9 @@ export class SubmitJobForm
       if (!result.ok) {
         return null;
       }
-      grid[entry.parameter.name] = result.values;
+      if (result.values.length > 0) {
+        grid[entry.parameter.name] = result.values;
+      }
     }
     for (const pair of this._pairs) {
       const name = pair.nameInput.value.trim();
@@ -538,6 +658,9 @@ export class SubmitJobForm
         },
         entry.parameter.type
       );
+    }
+    if (entry.untouched !== null && entry.input.value === entry.untouched) {
+      return { ok: true, values: [] };
     }
     const result = convertValue(entry.input.value, entry.parameter.type);
     return result.ok
@@ -631,6 +754,8 @@ export class SubmitJobForm
    */
   private _renderResources(): void {
     const container = this._resourcesContainer!;
+    this._resourcesForm?.dispose();
+    this._resourcesForm = null;
     container.textContent = '';
     this._resourceFields = [];
     const backend = this._selectedBackend();
@@ -644,6 +769,21 @@ export class SubmitJobForm
       container.appendChild(p);
     }
     const initial = this._options.initialResources ?? {};
+    if (backend.resources_schema) {
+      // The server's JSON Schema, rendered by JupyterLab's FormComponent.
+      this._resourcesForm = new ResourcesForm({
+        schema: backend.resources_schema,
+        initial,
+        onChange: () => this._revalidate(),
+        translator: this._options.translator
+      });
+      container.appendChild(this._resourcesForm.node);
+      this._resourcesError = document.createElement('div');
+      this._resourcesError.className = 'jp-JobsSubmitForm-message';
+      this._resourcesError.setAttribute('aria-live', 'polite');
+      container.appendChild(this._resourcesError);
+      return;
+    }
     for (const resource of backend.resources ?? []) {
       const value =
         resource.name in initial
@@ -688,8 +828,11 @@ export class SubmitJobForm
    */
   private _parameterValues(): { [name: string]: any } {
     const values: { [name: string]: any } = {};
-    for (const { parameter, input, mode } of this._parameterFields) {
+    for (const { parameter, input, mode, untouched } of this._parameterFields) {
       if (mode && mode.value !== 'single') {
+        continue;
+      }
+      if (untouched !== null && input.value === untouched) {
         continue;
       }
       const result = convertValue(input.value, parameter.type);
@@ -723,6 +866,11 @@ export class SubmitJobForm
     for (const field of this._resourceFields) {
       this._validateResource(field);
     }
+    if (this._resourcesForm && this._resourcesError) {
+      const errors = this._resourcesForm.errors;
+      this._resourcesError.textContent = errors.join(' ');
+      this._resourcesError.classList.toggle(ERROR_CLASS, errors.length > 0);
+    }
     if (this._concurrencyInput) {
       const text = this._concurrencyInput.value.trim();
       this._mark(
@@ -733,6 +881,19 @@ export class SubmitJobForm
       );
     }
     this._updateRunCount();
+    this._schedule?.validate();
+    this._retries?.validate();
+    if (this._scheduleMessage) {
+      const runs = this.scheduled ? this.runCount : 1;
+      const message =
+        runs !== null && runs > 1
+          ? this._trans.__(
+              'A schedule runs one job each time: give each parameter one value.'
+            )
+          : '';
+      this._scheduleMessage.textContent = message;
+      this._scheduleMessage.classList.toggle(ERROR_CLASS, !!message);
+    }
   }
 
   private _validateName(): void {
@@ -838,6 +999,11 @@ export class SubmitJobForm
 
   private _options: SubmitJobForm.IOptions;
   private _trans: TranslationBundle;
+  private _schedule: ScheduleFields | null = null;
+  private _scheduleMessage: HTMLElement | null = null;
+  private _retries: RetryFields | null = null;
+  private _resourcesForm: ResourcesForm | null = null;
+  private _resourcesError: HTMLElement | null = null;
   private _nameInput!: HTMLInputElement;
   private _backendSelect: HTMLSelectElement | null = null;
   private _kernelSelect: HTMLSelectElement | null = null;
@@ -905,10 +1071,6 @@ export namespace SubmitJobForm {
      */
     parameters?: IParameter[];
     /**
-     * Whether the notebook has a parameters cell.
-     */
-    hasParametersCell?: boolean;
-    /**
      * Values to prefill instead of the defaults (by name).
      */
     initialValues?: { [name: string]: any };
@@ -934,6 +1096,29 @@ export namespace SubmitJobForm {
      * several values make a sweep.
      */
     allowGrid?: boolean;
+    /**
+     * The backend to preselect (a schedule's); the server's default if
+     * missing.
+     */
+    initialBackend?: string | null;
+    /**
+     * The kernel to preselect (a schedule's).
+     */
+    initialKernel?: string | null;
+    /**
+     * The jobs a run may wait for ("Start after").
+     */
+    activeJobs?: IJob[];
+    /**
+     * The next run times of a cron expression (the server's preview): with
+     * it the form offers "On a schedule".
+     */
+    preview?: (cron: string, timezone?: string) => Promise<ISchedulePreview>;
+    /**
+     * The schedule being edited: the form then describes a schedule, starts
+     * from its values and offers no run now.
+     */
+    schedule?: ISchedule | null;
     /**
      * The application translator.
      */
@@ -963,6 +1148,11 @@ namespace Private {
      * How its values are given, when several are allowed.
      */
     mode: HTMLSelectElement | null;
+    /**
+     * The text of a default that is no literal, while it is unchanged
+     * (`null` otherwise).
+     */
+    untouched: string | null;
     /**
      * The inputs of a numeric range.
      */

@@ -42,6 +42,7 @@ import { insertCodeBelow, resultsTarget } from './results';
 // The Running sidebar section is registered at activation: needed at once.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { RunningJobsManager } from './running';
+import { editSchedulePlugin } from './scheduleplugin';
 import { sweepsManagerPlugin, sweepViewPlugin } from './sweepplugins';
 import { IJobsManager, ISweepsManager } from './tokens';
 
@@ -728,7 +729,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   runningPlugin,
   sweepsManagerPlugin,
   sweepViewPlugin,
-  outputDocumentPlugin
+  outputDocumentPlugin,
+  editSchedulePlugin
 ];
 
 export default plugins;

@@ -1,16 +1,39 @@
 /**
- * Parameters of a notebook's `parameters` cell, and conversions between
- * the values typed in the submit dialog and JSON.
+ * Conversions between the values typed in the submit dialog and JSON, and
+ * the notebook parameters the server reads (papermill's inspect_notebook) as
+ * the dialog shows them.
  */
 
 /**
- * The JSON type of a parameter, from its default value.
+ * The JSON type of a parameter, from its annotation or its default value.
  */
 export type ParameterType =
   'integer' | 'number' | 'string' | 'boolean' | 'null' | 'array' | 'object';
 
 /**
- * A parameter found in a notebook's `parameters` cell.
+ * A parameter as `GET jupyter-jobs/parameters?path=` describes it.
+ */
+export interface INotebookParameter {
+  /**
+   * The Python name.
+   */
+  name: string;
+  /**
+   * Its annotation (`float`), or null when it has none.
+   */
+  type: string | null;
+  /**
+   * The default as source text (`0.1`, `'a'`, `np.arange(3)`).
+   */
+  default: string;
+  /**
+   * The comment at the end of its line.
+   */
+  help: string;
+}
+
+/**
+ * A parameter as the dialog shows it.
  */
 export interface IParameter {
   /**
@@ -18,44 +41,96 @@ export interface IParameter {
    */
   name: string;
   /**
-   * The default value, as JSON.
+   * The default value, as JSON (its source text when it is not a literal).
    */
   value: any;
   /**
-   * The JSON type of the default.
+   * The JSON type the dialog converts typed values to.
    */
   type: ParameterType;
   /**
-   * The comment at the end of the line, if any.
+   * The help comment, if any.
    */
   comment?: string;
+  /**
+   * The annotation as written, if any.
+   */
+  annotation?: string;
+  /**
+   * Whether the default is a Python literal. When it is not (an
+   * expression), a value left as it is is not sent: the notebook's own
+   * default stays.
+   */
+  literal?: boolean;
 }
 
 /**
- * The tag that marks the parameters cell (papermill's convention).
+ * The JSON type of a Python annotation; `null` for one without a JSON
+ * counterpart (`Any`, a class, `Optional[int]`).
  */
-export const PARAMETERS_TAG = 'parameters';
+export function annotationType(
+  annotation: string | null | undefined
+): ParameterType | null {
+  const name = (annotation ?? '').trim().replace(/^typing\./, '');
+  switch (name.split('[')[0].trim()) {
+    case 'int':
+      return 'integer';
+    case 'float':
+      return 'number';
+    case 'str':
+      return 'string';
+    case 'bool':
+      return 'boolean';
+    case 'list':
+    case 'List':
+    case 'tuple':
+    case 'Tuple':
+      return 'array';
+    case 'dict':
+    case 'Dict':
+      return 'object';
+    default:
+      return null;
+  }
+}
 
 /**
- * The source of the first code cell tagged `parameters` of an nbformat
- * notebook, or `null` if there is none.
+ * The dialog's view of a parameter the server read: its type from the
+ * annotation, else from the default literal; a default that is no literal
+ * (an expression) is kept as its text.
  */
-export function findParametersSource(notebook: any): string | null {
-  const cells: any[] =
-    notebook && Array.isArray(notebook.cells) ? notebook.cells : [];
-  for (const cell of cells) {
-    const tags = cell?.metadata?.tags;
-    if (
-      cell?.cell_type === 'code' &&
-      Array.isArray(tags) &&
-      tags.indexOf(PARAMETERS_TAG) !== -1
-    ) {
-      return Array.isArray(cell.source)
-        ? cell.source.join('')
-        : String(cell.source ?? '');
-    }
+export function fromNotebookParameter(
+  parameter: INotebookParameter
+): IParameter {
+  let value: any;
+  let literal = true;
+  try {
+    value = parsePythonLiteral(parameter.default);
+  } catch {
+    value = parameter.default;
+    literal = false;
   }
-  return null;
+  const inferred: ParameterType = literal ? typeOf(value) : 'null';
+  const annotated = annotationType(parameter.type);
+  // An annotation the default does not fit (`x: int = None`) does not bind.
+  const fits =
+    annotated !== null &&
+    (!literal ||
+      inferred === annotated ||
+      (annotated === 'number' && inferred === 'integer'));
+  const result: IParameter = {
+    name: parameter.name,
+    value: fits && annotated === 'number' && literal ? Number(value) : value,
+    type: fits ? annotated! : inferred,
+    literal
+  };
+  if (parameter.help) {
+    result.comment = parameter.help;
+  }
+  if (parameter.type) {
+    result.annotation = parameter.type;
+  }
+  return result;
 }
 
 /**
@@ -131,58 +206,6 @@ const KEYWORDS = new Set([
  */
 export function isIdentifier(name: string): boolean {
   return IDENTIFIER.test(name) && !KEYWORDS.has(name);
-}
-
-/**
- * Parse the simple `name = literal` assignments of a parameters cell, with
- * an optional annotation (`name: int = 1`) and a trailing comment. Lines
- * that are not such an assignment are skipped; a literal may span lines
- * while brackets are open.
- */
-export function parseParameters(source: string): IParameter[] {
-  const result: IParameter[] = [];
-  const lines = source.split(/\r?\n/);
-  const assignment =
-    /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[^=]+?)?\s*=(?!=)\s*(.*)$/;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (/^\s/.test(line)) {
-      // Indented: part of a block, not a top-level assignment.
-      continue;
-    }
-    const match = assignment.exec(line);
-    if (!match) {
-      continue;
-    }
-    const name = match[1];
-    let text = match[2];
-    // Join continuation lines while brackets stay open.
-    let parsed = Private.parseWithComment(text);
-    let j = i;
-    while (parsed === null && j + 1 < lines.length && Private.isOpen(text)) {
-      j++;
-      text += '\n' + lines[j];
-      parsed = Private.parseWithComment(text);
-    }
-    if (parsed === null || !isIdentifier(name)) {
-      continue;
-    }
-    i = j;
-    const existing = result.findIndex(p => p.name === name);
-    const parameter: IParameter = {
-      name,
-      value: parsed.value,
-      type: typeOf(parsed.value)
-    };
-    if (parsed.comment) {
-      parameter.comment = parsed.comment;
-    }
-    if (existing !== -1) {
-      result.splice(existing, 1);
-    }
-    result.push(parameter);
-  }
-  return result;
 }
 
 /**
@@ -320,50 +343,6 @@ export function guessValue(text: string): any {
  * A namespace for private helpers.
  */
 namespace Private {
-  /**
-   * Parse a literal optionally followed by a `# comment`; `null` if the text
-   * is not a literal.
-   */
-  export function parseWithComment(
-    text: string
-  ): { value: any; comment?: string } | null {
-    const parser = new LiteralParser(text);
-    let value: any;
-    try {
-      value = parser.parseValue();
-    } catch {
-      return null;
-    }
-    parser.skipSpace();
-    if (parser.atEnd()) {
-      return { value };
-    }
-    const rest = parser.rest();
-    if (rest.startsWith('#')) {
-      return { value, comment: rest.slice(1).trim() };
-    }
-    if (rest.startsWith(';') && rest.slice(1).trim() === '') {
-      return { value };
-    }
-    return null;
-  }
-
-  /**
-   * Whether a text has more opening than closing brackets (a rough check,
-   * enough to join a multi-line list or dict).
-   */
-  export function isOpen(text: string): boolean {
-    let depth = 0;
-    for (const ch of text) {
-      if (ch === '[' || ch === '(' || ch === '{') {
-        depth++;
-      } else if (ch === ']' || ch === ')' || ch === '}') {
-        depth--;
-      }
-    }
-    return depth > 0;
-  }
-
   /**
    * A small recursive descent parser of Python literals.
    */

@@ -422,6 +422,11 @@ export interface IBackend {
    * The resources it accepts.
    */
   resources: IBackendResource[];
+  /**
+   * The same resources as a JSON Schema of a request's `resources` object
+   * (the submit dialog renders it as a form).
+   */
+  resources_schema?: { [key: string]: any };
 }
 
 /**

@@ -1,3 +1,4 @@
 import './base.css';
 import './sweeps.css';
 import './jobview.css';
+import './dialog.css';

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import nbformat
 import pytest
 from conftest import stdout_text, write_notebook
@@ -209,6 +210,32 @@ async def test_backends(jobs):
     answer = await jobs.request("GET", "backends")
     assert answer["default"] == "local"
     assert "local" in [b["name"] for b in answer["backends"]]
+
+
+async def test_backend_resources_schema_agrees_with_submit(jobs, root):
+    # Given the local backend's resources as a JSON Schema (the dialog's form)
+    answer = await jobs.request("GET", "backends")
+    local = next(b for b in answer["backends"] if b["name"] == "local")
+    schema = local["resources_schema"]
+    jsonschema.Draft7Validator.check_schema(schema)
+    validator = jsonschema.Draft7Validator(schema)
+    # the list of resources stays beside it, for older clients
+    assert [r["name"] for r in local["resources"]] == list(schema["properties"])
+    assert schema["properties"]["time_limit"]["title"] == "Time limit"
+
+    # When values are checked by the schema and by a submit, Then both agree
+    for good in ("90", "05:00", "01:30:00", "1-12", "1-12:30:00"):
+        assert validator.is_valid({"time_limit": good}), good
+    assert not validator.is_valid({"cpus": 2})  # the local backend takes no cpus
+    write_notebook(root / "schema_check.ipynb", "x = 1")
+    before = (await jobs.request("GET", "jobs"))["total"]
+    for bad in ("ten minutes", "1:2:3:4"):
+        assert not validator.is_valid({"time_limit": bad}), bad
+        code, message = await jobs.error(
+            "POST", "jobs", body={"path": "schema_check.ipynb", "resources": {"time_limit": bad}}
+        )
+        assert code == 400 and "time" in message.lower()
+    assert (await jobs.request("GET", "jobs"))["total"] == before
 
 
 # -- bad input: a 4xx with a message, and nothing created ---------------------------------

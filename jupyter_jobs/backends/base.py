@@ -96,9 +96,40 @@ class ResourceOption:
     description: str = ""
     choices: list[str] = field(default_factory=list)
     default: Any = None
+    # JSON Schema bounds, for the dialog's form only (not in the legacy `resources` list).
+    minimum: int | None = None
+    maximum: int | None = None
+    pattern: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, [], "")}
+        legacy = {k: v for k, v in asdict(self).items() if k not in SCHEMA_ONLY}
+        return {k: v for k, v in legacy.items() if v not in (None, [], "")}
+
+    def to_schema(self) -> dict[str, Any]:
+        """This resource as a JSON Schema property."""
+        schema: dict[str, Any] = {"type": self.type, "title": self.label}
+        if self.description:
+            schema["description"] = self.description
+        if self.choices:
+            schema["enum"] = list(self.choices)
+        if self.default is not None:
+            schema["default"] = self.default
+        for key in SCHEMA_ONLY:
+            if getattr(self, key) is not None:
+                schema[key] = getattr(self, key)
+        return schema
+
+
+SCHEMA_ONLY = ("minimum", "maximum", "pattern")
+
+
+def resources_schema(options: list[ResourceOption]) -> dict[str, Any]:
+    """The JSON Schema of a backend's `resources` object: one optional property per option."""
+    return {
+        "type": "object",
+        "properties": {option.name: option.to_schema() for option in options},
+        "additionalProperties": False,
+    }
 
 
 class Backend(LoggingConfigurable):
@@ -176,11 +207,14 @@ class Backend(LoggingConfigurable):
             self.cancel(job, jobdir)
 
     def describe(self) -> dict[str, Any]:
+        """Name, label, description and resources (a list, and the same as a JSON Schema)."""
+        options = self.resource_options()
         return {
             "name": self.name,
             "label": self.label,
             "description": self.description,
-            "resources": [option.to_dict() for option in self.resource_options()],
+            "resources": [option.to_dict() for option in options],
+            "resources_schema": resources_schema(options),
         }
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from ..private import open_private
 from ..processes import kill_job_processes, process_alive, runner_environment
 from ..runner.queue import START_TIMEOUT_SECONDS, enqueue
 from ..store import JobRecord
-from ..time_limits import TIME_LIMIT_HELP, time_limit_seconds
+from ..time_limits import TIME_LIMIT_HELP, TIME_LIMIT_PATTERN, time_limit_seconds
 from .base import Backend, BackendState, ResourceOption
 from .warm_runner import WarmRunner
 
@@ -62,7 +62,15 @@ class LocalBackend(Backend):
     )
 
     def resource_options(self) -> list[ResourceOption]:
-        return [ResourceOption("time_limit", "Time limit", "string", f"{TIME_LIMIT_HELP}.")]
+        return [
+            ResourceOption(
+                "time_limit",
+                "Time limit",
+                "string",
+                f"{TIME_LIMIT_HELP}.",
+                pattern=TIME_LIMIT_PATTERN,
+            )
+        ]
 
     def validate_resources(self, resources: dict[str, Any]) -> dict[str, Any]:
         resources = super().validate_resources(resources)

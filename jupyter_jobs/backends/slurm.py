@@ -53,7 +53,12 @@ from ..private import (
 from ..processes import runner_environment
 from ..runner.dependencies import SLURM_STATE_NAME, ended_as, judge, waiting_reason
 from ..store import JobRecord
-from ..time_limits import format_seconds, parse_time_limit, time_limit_seconds
+from ..time_limits import (
+    TIME_LIMIT_PATTERN,
+    format_seconds,
+    parse_time_limit,
+    time_limit_seconds,
+)
 from .base import Backend, BackendState, ResourceOption
 from .slurm_states import (
     FINAL_STATES,
@@ -84,6 +89,8 @@ BACKEND_ID_RE = re.compile(r"^([0-9]+)(?:_([0-9]+))?$")  # a job's id, or an arr
 COMMANDS = ("sbatch", "squeue", "scancel")
 
 MEMORY_RE = re.compile(r"^([1-9][0-9]*)([KMGT]?)$")
+# What validate_resources takes for memory (any case, an optional B, blanks around).
+MEMORY_PATTERN = r"^\s*[1-9][0-9]*([KMGTkmgt][Bb]?)?\s*$"
 MAX_CPUS = 100_000
 MAX_GPUS = 1_000
 # sbatch refusals that are the request's fault (a 400), not the cluster's (a 503).
@@ -275,21 +282,35 @@ class SlurmBackend(Backend):
         partitions, default = self.partitions()
         return [
             ResourceOption(
-                "cpus", "CPUs", "integer", "CPU cores for the job (sbatch --cpus-per-task)."
+                "cpus",
+                "CPUs",
+                "integer",
+                "CPU cores for the job (sbatch --cpus-per-task).",
+                minimum=1,
+                maximum=MAX_CPUS,
             ),
             ResourceOption(
                 "memory",
                 "Memory",
                 "string",
                 "Memory for the job, e.g. 4G or 500M; a bare number is megabytes (sbatch --mem).",
+                pattern=MEMORY_PATTERN,
             ),
-            ResourceOption("gpus", "GPUs", "integer", "GPUs for the job (sbatch --gres=gpu:N)."),
+            ResourceOption(
+                "gpus",
+                "GPUs",
+                "integer",
+                "GPUs for the job (sbatch --gres=gpu:N).",
+                minimum=0,
+                maximum=MAX_GPUS,
+            ),
             ResourceOption(
                 "time_limit",
                 "Time limit",
                 "string",
                 "The job is stopped after this long: HH:MM:SS, D-HH:MM:SS or minutes "
                 "(sbatch --time).",
+                pattern=TIME_LIMIT_PATTERN,
             ),
             ResourceOption(
                 "partition",

@@ -1,80 +1,81 @@
 import {
   convertValue,
-  findParametersSource,
+  annotationType,
+  fromNotebookParameter,
   formatValue,
   guessValue,
-  parseParameters,
   parsePythonLiteral
 } from '../parameters';
 
 describe('parameters', () => {
-  describe('#findParametersSource()', () => {
-    it('should find the code cell tagged parameters', () => {
-      const notebook = {
-        cells: [
-          {
-            cell_type: 'markdown',
-            source: 'x = 1',
-            metadata: { tags: ['parameters'] }
-          },
-          { cell_type: 'code', source: ['a = 1\n', 'b = 2'], metadata: {} },
-          {
-            cell_type: 'code',
-            source: ['n = 3\n', 'rate = 0.5'],
-            metadata: { tags: ['parameters'] }
-          }
-        ]
-      };
-      expect(findParametersSource(notebook)).toBe('n = 3\nrate = 0.5');
-    });
-
-    it('should give null without a parameters cell', () => {
-      expect(findParametersSource({ cells: [] })).toBeNull();
+  describe('#annotationType()', () => {
+    it('should map Python annotations to JSON types', () => {
+      expect(annotationType('int')).toBe('integer');
+      expect(annotationType('float')).toBe('number');
+      expect(annotationType('str')).toBe('string');
+      expect(annotationType('bool')).toBe('boolean');
+      expect(annotationType('list[int]')).toBe('array');
+      expect(annotationType('typing.Dict[str, int]')).toBe('object');
+      expect(annotationType('Optional[int]')).toBeNull();
+      expect(annotationType(null)).toBeNull();
     });
   });
 
-  describe('#parseParameters()', () => {
-    it('should keep the JSON type of each default', () => {
-      const source = [
-        'n = 10  # how many',
-        'rate: float = 0.25',
-        "name = 'abc'",
-        'flag = True',
-        'nothing = None',
-        'items = [1, 2, "x"]',
-        "options = {'a': 1, 'b': [True, None]}",
-        'import os',
-        'path = os.path.join("a", "b")',
-        'if n:',
-        '    hidden = 1'
-      ].join('\n');
-      const parameters = parseParameters(source);
-      expect(parameters.map(p => [p.name, p.value, p.type])).toEqual([
-        ['n', 10, 'integer'],
-        ['rate', 0.25, 'number'],
-        ['name', 'abc', 'string'],
-        ['flag', true, 'boolean'],
-        ['nothing', null, 'null'],
-        ['items', [1, 2, 'x'], 'array'],
-        ['options', { a: 1, b: [true, null] }, 'object']
-      ]);
-      expect(parameters[0].comment).toBe('how many');
+  describe('#fromNotebookParameter()', () => {
+    it('should take the type from the annotation and keep the help', () => {
+      expect(
+        fromNotebookParameter({
+          name: 'lr',
+          type: 'float',
+          default: '1',
+          help: 'learning rate'
+        })
+      ).toEqual({
+        name: 'lr',
+        value: 1,
+        type: 'number',
+        literal: true,
+        comment: 'learning rate',
+        annotation: 'float'
+      });
     });
 
-    it('should join a literal spanning lines', () => {
-      const parameters = parseParameters(
-        'values = [\n  1,\n  2,  # two\n]\nx = 1'
-      );
-      expect(parameters.map(p => [p.name, p.value])).toEqual([
-        ['values', [1, 2]],
-        ['x', 1]
-      ]);
+    it('should infer the type of an unannotated literal default', () => {
+      const parameter = fromNotebookParameter({
+        name: 'sizes',
+        type: null,
+        default: '[1, 2]',
+        help: ''
+      });
+      expect(parameter.type).toBe('array');
+      expect(parameter.value).toEqual([1, 2]);
+      expect(parameter.comment).toBeUndefined();
     });
 
-    it('should keep the last assignment of a name', () => {
-      expect(parseParameters('a = 1\na = "two"')).toEqual([
-        { name: 'a', value: 'two', type: 'string' }
-      ]);
+    it('should not bind an annotation the default does not fit', () => {
+      const parameter = fromNotebookParameter({
+        name: 'seed',
+        type: 'int',
+        default: 'None',
+        help: ''
+      });
+      expect(parameter.type).toBe('null');
+      expect(parameter.value).toBeNull();
+    });
+
+    it('should keep an expression default as text, marked as no literal', () => {
+      const parameter = fromNotebookParameter({
+        name: 'xs',
+        type: null,
+        default: 'np.arange(3)',
+        help: ''
+      });
+      expect(parameter).toEqual({
+        name: 'xs',
+        value: 'np.arange(3)',
+        type: 'null',
+        literal: false
+      });
     });
   });
 
