@@ -17,13 +17,53 @@ async function api(
   endPoint: string,
   body?: unknown
 ): Promise<{ status: number; json: any }> {
-  const response = await page.request.fetch(`/api/jupyter-jobs/${endPoint}`, {
-    method,
-    data: body === undefined ? undefined : JSON.stringify(body),
-    headers: { 'Content-Type': 'application/json' }
+  return page.evaluate(
+    async ({ method, endPoint, body }) => {
+      const settings = (window as any).jupyterapp.serviceManager.serverSettings;
+      const response = await fetch(
+        `${settings.baseUrl}jupyter-jobs/${endPoint}`,
+        {
+          method,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          headers: { 'Content-Type': 'application/json' }
+        }
+      );
+      const text = await response.text();
+      return {
+        status: response.status,
+        json: text ? JSON.parse(text) : null
+      };
+    },
+    { method, endPoint, body }
+  );
+}
+
+/**
+ * Open JupyterLab in the test's folder and wait until it has started,
+ * restored its layout and activated the Jobs panel.
+ */
+async function startLab(
+  page: IJupyterLabPageFixture,
+  baseURL: string | undefined,
+  tmpPath: string
+): Promise<void> {
+  await (page as any).page.goto(`${baseURL}/lab/tree/${tmpPath}?reset`, {
+    waitUntil: 'domcontentloaded'
   });
-  const text = await response.text();
-  return { status: response.status(), json: text ? JSON.parse(text) : null };
+  await page.waitForFunction(
+    async () => {
+      const app = (window as any).jupyterapp;
+      if (typeof app !== 'object') {
+        return false;
+      }
+      await app.started;
+      await app.restored;
+      // Plugins may still be activating after the start.
+      return app.commands.hasCommand('jupyter-jobs:show-panel');
+    },
+    undefined,
+    { timeout: 120000 }
+  );
 }
 
 /**
@@ -48,12 +88,16 @@ const WAITER_NOTEBOOK = notebook('release = "release.txt"', [
 ]);
 
 test.describe('Jobs panel sections', () => {
-  test.use({ autoGoto: true });
+  // On a busy machine JupyterLab takes longer to start than galata's own
+  // wait allows (15 s): the tests open it themselves and wait longer.
+  test.use({ autoGoto: false });
 
   test('should list a schedule with its next run, pause, resume, run it now and delete it', async ({
     page,
+    baseURL,
     tmpPath
   }) => {
+    await startLab(page, baseURL, tmpPath);
     const path = `${tmpPath}/quick.ipynb`;
     await page.contents.uploadContent(QUICK_NOTEBOOK, 'text', path);
     const name = `weekday report ${Date.now()}`;
@@ -96,21 +140,19 @@ test.describe('Jobs panel sections', () => {
     // Pause, then resume.
     await item.getByRole('button', { name: 'Pause schedule' }).click();
     await expect(item).toHaveClass(/jp-mod-paused/);
-    await expect(item.locator('.jp-JobsSchedules-paused')).toHaveText(
-      'paused'
-    );
-    expect((await api(page, 'GET', `schedules/${schedule.id}`)).json.paused).toBe(
-      true
-    );
+    await expect(item.locator('.jp-JobsSchedules-paused')).toHaveText('paused');
+    expect(
+      (await api(page, 'GET', `schedules/${schedule.id}`)).json.paused
+    ).toBe(true);
     await item.getByRole('button', { name: 'Resume schedule' }).click();
     await expect(item).not.toHaveClass(/jp-mod-paused/);
     await expect(item.locator('.jp-JobsSchedules-next time')).toHaveAttribute(
       'datetime',
       schedule.next_run_at
     );
-    expect((await api(page, 'GET', `schedules/${schedule.id}`)).json.paused).toBe(
-      false
-    );
+    expect(
+      (await api(page, 'GET', `schedules/${schedule.id}`)).json.paused
+    ).toBe(false);
 
     // Run now: the job shows as the schedule's last job and in the list.
     await item.getByRole('button', { name: 'Run schedule now' }).click();
@@ -135,8 +177,10 @@ test.describe('Jobs panel sections', () => {
 
   test('should show the attempt of a retried job and what a chained job waits for', async ({
     page,
+    baseURL,
     tmpPath
   }) => {
+    await startLab(page, baseURL, tmpPath);
     const failing = `${tmpPath}/failing.ipynb`;
     const waiter = `${tmpPath}/waiter.ipynb`;
     await page.contents.uploadContent(FAILING_NOTEBOOK, 'text', failing);
@@ -187,8 +231,10 @@ test.describe('Jobs panel sections', () => {
 
   test('should keep keyboard focus in the panel while updates arrive', async ({
     page,
+    baseURL,
     tmpPath
   }) => {
+    await startLab(page, baseURL, tmpPath);
     const path = `${tmpPath}/sleeper.ipynb`;
     await page.contents.uploadContent(SLEEPER_NOTEBOOK, 'text', path);
     const submitted = await api(page, 'POST', 'jobs', {
