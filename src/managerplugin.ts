@@ -4,6 +4,8 @@ import {
 } from '@jupyterlab/application';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
+// The jobs manager is provided at activation: needed at once.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { JobsCache } from './jobcache';
 import { DEFAULT_SETTINGS, watchSettings } from './settings';
 import { IJobsManager } from './tokens';

@@ -7,7 +7,6 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { CommandIDs } from './commands';
-import { formatDuration } from './model';
 import { DEFAULT_SETTINGS, DOMAIN, watchSettings } from './settings';
 import { IJobsManager } from './tokens';
 
@@ -32,7 +31,7 @@ export const notificationsPlugin: JupyterFrontEndPlugin<void> = {
     watchSettings(settingRegistry, values => {
       enabled = values.notifications;
     });
-    manager.statusChanged.connect((_, { job }) => {
+    manager.statusChanged.connect(async (_, { job }) => {
       // The runs of a sweep are told about once, by the sweep's notification.
       if (!enabled || job.sweep_id) {
         return;
@@ -53,6 +52,7 @@ export const notificationsPlugin: JupyterFrontEndPlugin<void> = {
           }
         }
       ];
+      const { formatDuration } = await import('./model');
       const duration = formatDuration(manager.elapsed(job));
       if (job.status === 'completed') {
         Notification.success(

@@ -16,8 +16,11 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { CommandIDs } from './commands';
+// The panel and the commands are added at activation: needed at once.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { addJobCommands } from './jobcommands';
 import type { JobView } from './jobview';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
 import { JobsPanel } from './panel';
 import { DEFAULT_SETTINGS, DOMAIN, watchSettings } from './settings';
 import { IJobsManager, ISchedulesManager, ISweepsManager } from './tokens';

@@ -191,18 +191,19 @@ export class SchedulesCache
    * Refetch a schedule soon: bursts of events become one request.
    */
   scheduleFetch(id: string): void {
-    let throttler = this._refetchers.get(id);
-    if (!throttler) {
-      throttler = new Throttler(
-        () =>
-          this.fetch(id).catch(() => {
-            // The fallback poll tries again.
-          }),
-        { limit: this._refetchLimit, edge: 'trailing' }
+    if (!this._refetchers.has(id)) {
+      this._refetchers.set(
+        id,
+        new Throttler(
+          () =>
+            this.fetch(id).catch(() => {
+              // The fallback poll tries again.
+            }),
+          { limit: this._refetchLimit, edge: 'trailing' }
+        )
       );
-      this._refetchers.set(id, throttler);
     }
-    void throttler.invoke();
+    void this._refetchers.get(id)!.invoke();
   }
 
   /**
