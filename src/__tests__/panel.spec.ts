@@ -134,7 +134,7 @@ describe('JobsPanel', () => {
       });
     }
     const statuses: JobStatus[] = ['running', 'completed', 'failed', 'queued'];
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 120; i++) {
       model.handleEvent({
         schema_id: JOB_EVENT_SCHEMA_ID,
         action: 'updated',
@@ -159,10 +159,10 @@ describe('JobsPanel', () => {
   describe('#constructor()', () => {
     it('should show one page of the jobs, newest first', () => {
       expect(names().length).toBe(50);
-      expect(names()[0]).toBe('job 299');
+      expect(names()[0]).toBe('job 119');
       expect(
         panel.node.querySelector('.jp-JobsPanel-pageInfo')!.textContent
-      ).toBe('Page 1 of 6 (300 jobs)');
+      ).toBe('Page 1 of 3 (120 jobs)');
     });
 
     it('should use no DOM id twice', () => {
@@ -178,10 +178,10 @@ describe('JobsPanel', () => {
     it('should move through the pages', async () => {
       panel.jobs.page = 1;
       await render();
-      expect(names()[0]).toBe('job 249');
+      expect(names()[0]).toBe('job 69');
       panel.jobs.page = 1000;
       await render();
-      expect(panel.jobs.page).toBe(5);
+      expect(panel.jobs.page).toBe(2);
       expect(names()[names().length - 1]).toBe('job 0');
     });
   });
@@ -207,20 +207,20 @@ describe('JobsPanel', () => {
       const search = panel.node.querySelector(
         '.jp-JobsPanel-search'
       ) as HTMLInputElement;
-      await act(async () => type(search, 'job 29', 'input'));
+      await act(async () => type(search, 'job 11', 'input'));
       await render();
       expect(names()).toEqual([
-        'job 299',
-        'job 298',
-        'job 297',
-        'job 296',
-        'job 295',
-        'job 294',
-        'job 293',
-        'job 292',
-        'job 291',
-        'job 290',
-        'job 29'
+        'job 119',
+        'job 118',
+        'job 117',
+        'job 116',
+        'job 115',
+        'job 114',
+        'job 113',
+        'job 112',
+        'job 111',
+        'job 110',
+        'job 11'
       ]);
     });
 
