@@ -68,4 +68,29 @@ export namespace CommandIDs {
    * active cell of the current notebook (args: `id`).
    */
   export const insertSweepCode = 'jupyter-jobs:insert-sweep-code';
+  /**
+   * Pause a schedule (args: `id`).
+   */
+  export const pauseSchedule = 'jupyter-jobs:pause-schedule';
+  /**
+   * Resume a paused schedule (args: `id`).
+   */
+  export const resumeSchedule = 'jupyter-jobs:resume-schedule';
+  /**
+   * Submit a job from a schedule now (args: `id`).
+   */
+  export const runSchedule = 'jupyter-jobs:run-schedule';
+  /**
+   * Delete a schedule after a confirmation; its jobs stay (args: `id`).
+   */
+  export const removeSchedule = 'jupyter-jobs:remove-schedule';
+  /**
+   * Edit a schedule in the submit dialog (args: `id`); registered by the
+   * dialog's plugin.
+   */
+  export const editSchedule = 'jupyter-jobs:edit-schedule';
+  /**
+   * Reload the schedule list.
+   */
+  export const refreshSchedules = 'jupyter-jobs:refresh-schedules';
 }

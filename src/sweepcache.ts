@@ -1,9 +1,10 @@
 import { ServerConnection } from '@jupyterlab/services';
 import { JSONExt } from '@lumino/coreutils';
-import { Poll, Throttler } from '@lumino/polling';
+import { Throttler } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { parseTime } from './model';
+import { ServerCache } from './servercache';
 import { SweepsClient } from './sweepclient';
 import {
   ISweep,
@@ -13,11 +14,7 @@ import {
   SweepStatus
 } from './tokens';
 
-/**
- * The schema ids of the events the server pushes about jobs and sweeps all
- * start with this.
- */
-export const EVENT_SCHEMA_PREFIX = 'https://events.jupyter.org/jupyter_jobs/';
+export { EVENT_SCHEMA_PREFIX } from './servercache';
 
 /**
  * The states of a sweep that has runs still to finish.
@@ -51,29 +48,19 @@ export function compareSweepsNewestFirst(a: ISweep, b: ISweep): number {
  * events (a job event of a sweep's run refetches that sweep, throttled), with
  * a poll as fallback; the requests go through a `SweepsClient`.
  */
-export class SweepsCache implements ISweepsManager {
+export class SweepsCache
+  extends ServerCache<ISweepsManager>
+  implements ISweepsManager
+{
   /**
    * Construct a sweeps cache.
    */
   constructor(options: SweepsCache.IOptions = {}) {
+    super({ ...options, name: 'jupyter-jobs:SweepsCache#sweeps' });
     this._client =
       options.client ??
       new SweepsClient({ serverSettings: options.serverSettings });
     this._refetchLimit = options.refetchLimit ?? 1000;
-    if (options.events) {
-      this._events = options.events;
-      this._events.stream.connect(this._onEvent, this);
-    }
-    const interval = options.refreshInterval ?? 15000;
-    if (interval > 0) {
-      this._poll = new Poll({
-        auto: true,
-        factory: () => this.refresh(),
-        frequency: { interval, backoff: true, max: 300 * 1000 },
-        name: 'jupyter-jobs:SweepsCache#sweeps',
-        standby: options.standby ?? 'when-hidden'
-      });
-    }
   }
 
   /**
@@ -93,27 +80,6 @@ export class SweepsCache implements ISweepsManager {
       );
     }
     return this._sorted;
-  }
-
-  /**
-   * Whether the list was loaded at least once.
-   */
-  get isReady(): boolean {
-    return this._isReady;
-  }
-
-  /**
-   * Whether the cache is disposed.
-   */
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
-  /**
-   * A signal emitted when a sweep was added, changed or removed.
-   */
-  get changed(): ISignal<ISweepsManager, void> {
-    return this._changed;
   }
 
   /**
@@ -145,10 +111,10 @@ export class SweepsCache implements ISweepsManager {
         break;
       }
     }
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    let changed = !this._isReady;
+    let changed = !this.isReady;
     for (const id of Array.from(this._sweeps.keys())) {
       if (!loaded.has(id)) {
         this._sweeps.delete(id);
@@ -158,10 +124,17 @@ export class SweepsCache implements ISweepsManager {
     for (const sweep of loaded.values()) {
       changed = this._upsert(sweep) || changed;
     }
-    this._isReady = true;
+    this.markReady();
     if (changed) {
       this._emitChanged();
     }
+  }
+
+  /**
+   * Reload the list: what the poll calls.
+   */
+  check(): Promise<void> {
+    return this.refresh();
   }
 
   /**
@@ -236,19 +209,11 @@ export class SweepsCache implements ISweepsManager {
   }
 
   /**
-   * Handle one emission of the server's event bus: a `sweep-updated` event
-   * replaces the sweep, an event about a run of a sweep refetches the sweep
-   * (at most once per `refetchLimit` milliseconds for each sweep).
+   * Read an event: a `sweep-updated` event replaces the sweep, an event
+   * about a run of a sweep refetches the sweep (at most once per
+   * `refetchLimit` milliseconds for each sweep).
    */
-  handleEvent(emission: { [key: string]: any }): void {
-    const schema = String(emission.schema_id ?? '');
-    if (!schema.startsWith(EVENT_SCHEMA_PREFIX) || this._isDisposed) {
-      return;
-    }
-    const data: { [key: string]: any } =
-      emission.data && typeof emission.data === 'object' && !emission.action
-        ? emission.data
-        : emission;
+  protected onEvent(data: { [key: string]: any }): void {
     switch (data.action) {
       case 'sweep-updated': {
         const sweep = data.sweep as ISweep;
@@ -308,24 +273,19 @@ export class SweepsCache implements ISweepsManager {
    * Dispose the cache.
    */
   dispose(): void {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return;
     }
-    this._isDisposed = true;
-    this._poll?.dispose();
     for (const throttler of this._refetchers.values()) {
       throttler.dispose();
     }
     this._refetchers.clear();
-    if (this._events) {
-      this._events.stream.disconnect(this._onEvent, this);
-    }
-    Signal.clearData(this);
+    super.dispose();
   }
 
   private _emitChanged(): void {
     this._sorted = null;
-    this._changed.emit();
+    this.emitChanged();
   }
 
   /**
@@ -334,7 +294,7 @@ export class SweepsCache implements ISweepsManager {
    * whose status changed. Returns whether anything changed.
    */
   private _upsert(sweep: ISweep): boolean {
-    if (this._isDisposed) {
+    if (this.isDisposed) {
       return false;
     }
     const previous = this._sweeps.get(sweep.id);
@@ -356,20 +316,11 @@ export class SweepsCache implements ISweepsManager {
     return true;
   }
 
-  private _onEvent(sender: unknown, emission: { [key: string]: any }): void {
-    this.handleEvent(emission);
-  }
-
   private _client: SweepsClient;
-  private _events: SweepsCache.IEventSource | null = null;
-  private _poll: Poll | null = null;
   private _refetchLimit: number;
   private _refetchers = new Map<string, Throttler>();
   private _sweeps = new Map<string, ISweep>();
   private _sorted: ISweep[] | null = null;
-  private _isReady = false;
-  private _isDisposed = false;
-  private _changed = new Signal<ISweepsManager, void>(this);
   private _statusChanged = new Signal<ISweepsManager, ISweepStatusChange>(this);
 }
 
@@ -380,17 +331,12 @@ export namespace SweepsCache {
   /**
    * A source of server events (the service manager's event manager).
    */
-  export interface IEventSource {
-    /**
-     * The stream of emissions.
-     */
-    readonly stream: ISignal<any, { [key: string]: any }>;
-  }
+  export type IEventSource = ServerCache.IEventSource;
 
   /**
    * The options to create a sweeps cache.
    */
-  export interface IOptions {
+  export interface IOptions extends ServerCache.ICommonOptions {
     /**
      * The REST client; one with the server settings if missing.
      */
@@ -399,19 +345,6 @@ export namespace SweepsCache {
      * The server settings of a client made here.
      */
     serverSettings?: ServerConnection.ISettings;
-    /**
-     * The server's event bus (`serviceManager.events`) for pushed updates.
-     */
-    events?: IEventSource | null;
-    /**
-     * The fallback poll interval in milliseconds; 0 disables polling.
-     * Defaults to 15 s.
-     */
-    refreshInterval?: number;
-    /**
-     * When the poll stands by. Defaults to `'when-hidden'`.
-     */
-    standby?: Poll.Standby | (() => boolean | Poll.Standby);
     /**
      * The least time between two refetches of one sweep prompted by events,
      * in milliseconds. Defaults to 1 s.

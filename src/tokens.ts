@@ -484,18 +484,6 @@ export interface IJobsManager extends IDisposable {
    */
   readonly jobs: ReadonlyArray<IJob>;
   /**
-   * The jobs matching the status filter and the name search, newest first.
-   */
-  readonly filteredJobs: ReadonlyArray<IJob>;
-  /**
-   * The statuses shown (empty: all).
-   */
-  statusFilter: ReadonlyArray<JobStatus>;
-  /**
-   * The name search text.
-   */
-  search: string;
-  /**
    * Whether the list was loaded at least once.
    */
   readonly isReady: boolean;
@@ -504,7 +492,7 @@ export interface IJobsManager extends IDisposable {
    */
   readonly lastError: string | null;
   /**
-   * A signal emitted when the job list or the filters change.
+   * A signal emitted when the job list changes.
    */
   readonly changed: ISignal<IJobsManager, void>;
   /**
@@ -867,3 +855,65 @@ export interface ISchedulePreview {
    */
   next_runs: string[];
 }
+
+/**
+ * The schedules manager: the schedule list kept current, and the schedule
+ * actions.
+ */
+export interface ISchedulesManager extends IDisposable {
+  /**
+   * Every known schedule, by name.
+   */
+  readonly schedules: ReadonlyArray<ISchedule>;
+  /**
+   * Whether the list was loaded at least once.
+   */
+  readonly isReady: boolean;
+  /**
+   * The last error met talking to the server, cleared by the next success.
+   */
+  readonly lastError: string | null;
+  /**
+   * A signal emitted when a schedule was added, changed or removed.
+   */
+  readonly changed: ISignal<ISchedulesManager, void>;
+  /**
+   * One schedule by id, if known.
+   */
+  get(id: string): ISchedule | undefined;
+  /**
+   * Reload the schedule list from the server.
+   */
+  refresh(): Promise<void>;
+  /**
+   * Create a schedule.
+   */
+  create(request: IScheduleRequest): Promise<ISchedule>;
+  /**
+   * Change some of a schedule's fields.
+   */
+  update(
+    id: string,
+    changes: Partial<IScheduleRequest> & { paused?: boolean }
+  ): Promise<ISchedule>;
+  /**
+   * Pause or resume a schedule.
+   */
+  setPaused(id: string, paused: boolean): Promise<ISchedule>;
+  /**
+   * Submit a job from a schedule now; resolves with the job.
+   */
+  runNow(id: string): Promise<IJob>;
+  /**
+   * Delete a schedule (its jobs stay).
+   */
+  remove(id: string): Promise<void>;
+}
+
+/**
+ * The schedules manager token.
+ */
+export const ISchedulesManager = new Token<ISchedulesManager>(
+  'jupyter-jobs:ISchedulesManager',
+  'A service to list, create, pause, resume, run and delete schedules (a notebook run on a cron schedule), kept current from the server.'
+);

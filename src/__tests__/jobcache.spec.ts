@@ -1,10 +1,10 @@
 import { Signal } from '@lumino/signaling';
 
+import { JobsCache } from '../jobcache';
 import {
   compareNewestFirst,
   formatDuration,
   JOB_EVENT_SCHEMA_ID,
-  JobsModel,
   parseTime
 } from '../model';
 import { IJob, IJobStatusChange, JobStatus } from '../tokens';
@@ -111,13 +111,13 @@ class FakeServer {
   };
 }
 
-describe('JobsModel', () => {
+describe('JobsCache', () => {
   let server: FakeServer;
-  let model: JobsModel;
+  let model: JobsCache;
 
   beforeEach(() => {
     server = new FakeServer();
-    model = new JobsModel({ request: server.request, refreshInterval: 0 });
+    model = new JobsCache({ request: server.request, refreshInterval: 0 });
   });
 
   afterEach(() => {
@@ -133,7 +133,7 @@ describe('JobsModel', () => {
 
   describe('#refresh()', () => {
     it('should load every page of jobs, newest first', async () => {
-      const paged = new JobsModel({
+      const paged = new JobsCache({
         request: server.request,
         refreshInterval: 0,
         pageSize: 2
@@ -334,7 +334,7 @@ describe('JobsModel', () => {
 
     it('should listen to the event stream it is given', () => {
       const stream = new Signal<any, any>({});
-      const pushed = new JobsModel({
+      const pushed = new JobsCache({
         request: server.request,
         refreshInterval: 0,
         events: { stream }
@@ -366,57 +366,6 @@ describe('JobsModel', () => {
         job: makeJob('middle', { created_at: '2026-01-02T00:00:00' })
       });
       expect(model.jobs.map(j => j.id)).toEqual(['new', 'middle', 'old']);
-    });
-  });
-
-  describe('#filteredJobs', () => {
-    beforeEach(() => {
-      const jobs: [string, string, JobStatus][] = [
-        ['1', 'Train model', 'running'],
-        ['2', 'train model again', 'completed'],
-        ['3', 'Report', 'failed'],
-        ['4', 'Clean data', 'queued']
-      ];
-      for (const [id, name, status] of jobs) {
-        model.handleEvent({
-          schema_id: JOB_EVENT_SCHEMA_ID,
-          action: 'updated',
-          job: makeJob(id, {
-            name,
-            status,
-            created_at: `2026-01-01T10:00:0${id}Z`
-          })
-        });
-      }
-    });
-
-    it('should list every job without filters', () => {
-      expect(model.filteredJobs.map(j => j.id)).toEqual(['4', '3', '2', '1']);
-    });
-
-    it('should filter by status', () => {
-      model.statusFilter = ['running', 'queued'];
-      expect(model.filteredJobs.map(j => j.id)).toEqual(['4', '1']);
-    });
-
-    it('should search by name, ignoring case', () => {
-      model.search = 'TRAIN';
-      expect(model.filteredJobs.map(j => j.id)).toEqual(['2', '1']);
-    });
-
-    it('should combine the status filter and the search', () => {
-      model.statusFilter = ['completed'];
-      model.search = 'train';
-      expect(model.filteredJobs.map(j => j.id)).toEqual(['2']);
-    });
-
-    it('should emit changed when a filter changes', () => {
-      let count = 0;
-      model.changed.connect(() => count++);
-      model.search = 'x';
-      model.search = 'x';
-      model.statusFilter = ['failed'];
-      expect(count).toBe(2);
     });
   });
 
