@@ -1,6 +1,7 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { managerPlugin } from './managerplugin';
+import { notebookTreePlugin } from './notebooktreeplugin';
 import { notificationsPlugin } from './notificationsplugin';
 import { panelPlugin } from './panelplugin';
 import { runningPlugin } from './runningplugin';
@@ -37,7 +38,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   schedulesManagerPlugin,
   schedulesPlugin,
   editSchedulePlugin,
-  outputDocumentPlugin
+  outputDocumentPlugin,
+  notebookTreePlugin
 ];
 
 export default plugins;

@@ -135,7 +135,7 @@ export class JobsPanel extends SidePanel {
     super({ translator });
     const trans = translator.load('jupyter_jobs');
     this.addClass(JOBS_PANEL_CLASS);
-    this.id = 'jupyter-jobs-panel';
+    this.id = options.id ?? 'jupyter-jobs-panel';
     this.title.icon = jobsIcon;
     this.title.caption = trans.__('Jobs');
     this.node.setAttribute('role', 'region');
@@ -592,6 +592,10 @@ export namespace JobsPanel {
    * The options to create a Jobs panel.
    */
   export interface IOptions {
+    /**
+     * The panel's DOM id; `jupyter-jobs-panel` by default (one per page).
+     */
+    id?: string;
     /**
      * The jobs manager the panel renders.
      */

@@ -19,14 +19,18 @@ export const runningPlugin: JupyterFrontEndPlugin<void> = {
   description:
     'Lists the active background jobs in the Running sidebar; shutting one down cancels it.',
   autoStart: true,
-  requires: [IJobsManager, IRunningSessionManagers],
-  optional: [ITranslator],
+  requires: [IJobsManager],
+  // Optional: Jupyter Notebook's notebook pages have no Running list.
+  optional: [IRunningSessionManagers, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     manager: IJobsManager,
-    running: IRunningSessionManagers,
+    running: IRunningSessionManagers | null,
     translator: ITranslator | null
   ): void => {
+    if (!running) {
+      return;
+    }
     running.add(
       new RunningJobsManager({
         manager,

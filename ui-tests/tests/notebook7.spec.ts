@@ -74,6 +74,13 @@ test.describe('Jupyter Notebook 7', () => {
     await page.getByRole('menuitem', { name: 'Run as Background Job' }).click();
     await runFromDialog(page, 'from the tree');
     await waitForCompleted(page, 'from the tree');
+
+    // The Jobs panel is a tab of the tree view, beside Files and Running.
+    await page.getByRole('tab', { name: 'Jobs' }).click();
+    const item = page
+      .locator('#jupyter-jobs-tree-panel .jp-JobsPanel-item')
+      .filter({ hasText: 'from the tree' });
+    await expect(item.locator('.jp-JobsStatus-label')).toHaveText('Completed');
   });
 
   test('should run the open notebook from its toolbar', async ({
@@ -94,5 +101,14 @@ test.describe('Jupyter Notebook 7', () => {
       .click();
     await runFromDialog(page, 'from the notebook');
     await waitForCompleted(page, 'from the notebook');
+
+    // The Jobs panel is in the notebook page's left sidebar.
+    await page.evaluate(() =>
+      (window as any).jupyterapp.commands.execute('jupyter-jobs:show-panel')
+    );
+    const item = page
+      .locator('#jupyter-jobs-panel .jp-JobsPanel-item')
+      .filter({ hasText: 'from the notebook' });
+    await expect(item.locator('.jp-JobsStatus-label')).toHaveText('Completed');
   });
 });
