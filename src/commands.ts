@@ -23,6 +23,10 @@ export namespace CommandIDs {
    */
   export const rerun = 'jupyter-jobs:rerun';
   /**
+   * Open the dialog prefilled from a job, to run it again with changes.
+   */
+  export const rerunWithChanges = 'jupyter-jobs:rerun-with-changes';
+  /**
    * Open the output notebook of a job (args: `id`).
    */
   export const openOutput = 'jupyter-jobs:open-output';

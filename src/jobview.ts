@@ -131,7 +131,8 @@ export class JobView extends Panel {
       jobId: this._jobId,
       rendermime: options.rendermime,
       serverSettings: options.serverSettings,
-      translator: options.translator
+      translator: options.translator,
+      commands: options.commands
     });
     this.addWidget(this._usage);
 

@@ -150,6 +150,51 @@ export const runPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    commands.addCommand(CommandIDs.rerunWithChanges, {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            id: { type: 'string', description: trans.__('The job id') },
+            resources: {
+              type: 'object',
+              description: trans.__(
+                "Resources replacing the job's in the dialog, e.g. a memory the job view proposes"
+              )
+            }
+          },
+          required: ['id']
+        }
+      },
+      label: trans.__('Run Again with Changes…'),
+      caption: trans.__(
+        'Open the dialog filled in from this job: its file as it is now, its parameters and resources'
+      ),
+      execute: async args => {
+        const id = String(args.id ?? '');
+        const job = manager.get(id);
+        if (!job) {
+          return null;
+        }
+        const { runAsJob } = await import('./actions');
+        const made = await runAsJob({
+          path: job.path,
+          from: job,
+          resources: (args.resources as { [name: string]: any }) ?? undefined,
+          manager,
+          sweeps,
+          contents: app.serviceManager.contents,
+          kernelspecs: app.serviceManager.kernelspecs,
+          trans,
+          translator: translator!
+        });
+        if (made && reveal) {
+          void commands.execute(CommandIDs.showPanel);
+        }
+        return made;
+      }
+    });
+
     // The toolbar buttons show on notebooks and Python files only: whether
     // the command applies depends on the current document.
     shell.currentChanged?.connect(() => {

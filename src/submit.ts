@@ -62,6 +62,15 @@ export interface IRunOptions {
    * The application translator, passed to the dialog.
    */
   translator?: ITranslator;
+  /**
+   * A job to start from: the dialog is prefilled with its name, parameters,
+   * backend, resources and kernel (to run it again with changes).
+   */
+  from?: IJob | null;
+  /**
+   * Resources that replace the job's (e.g. the memory its view proposes).
+   */
+  resources?: { [name: string]: any };
 }
 
 /**
@@ -91,10 +100,19 @@ export async function runAsJob(
     return null;
   }
   const schedules = new SchedulesClient({ serverSettings: settings });
+  const from = options.from ?? null;
   const form = new SubmitJobForm({
     ...inputs,
     path,
-    name: PathExt.basename(path, PathExt.extname(path)),
+    name: from?.name ?? PathExt.basename(path, PathExt.extname(path)),
+    ...(from
+      ? {
+          initialValues: from.parameters,
+          initialResources: { ...from.resources, ...options.resources },
+          initialBackend: from.backend,
+          initialKernel: from.kernel_name ?? null
+        }
+      : {}),
     allowGrid: !!options.sweeps,
     activeJobs: manager.jobs.filter(RetryFields.isActive),
     preview: (cron, timezone) => schedules.preview(cron, timezone),

@@ -5,10 +5,12 @@ import {
   nullTranslator,
   TranslationBundle
 } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
 import { JSONObject } from '@lumino/coreutils';
 import { Poll } from '@lumino/polling';
 import { Panel, Widget } from '@lumino/widgets';
 
+import { CommandIDs } from './commands';
 import { memoryAdvice } from './memoryadvice';
 import { formatDuration, isActive, isFinal } from './model';
 import { requestAPI } from './request';
@@ -144,6 +146,7 @@ export class JobUsageView extends Panel {
     this._serverSettings =
       options.serverSettings ?? ServerConnection.makeSettings();
     this._trans = (options.translator ?? nullTranslator).load('jupyter_jobs');
+    this._commands = options.commands ?? null;
     this.node.setAttribute('role', 'region');
     this.node.setAttribute('aria-label', this._trans.__('Usage'));
 
@@ -214,6 +217,7 @@ export class JobUsageView extends Panel {
               advice.suggested
             );
       this._advice.node.dataset.suggested = advice.suggested;
+      this._addRerunButton(job.id, advice.suggested);
       this._advice.show();
     } else {
       this._advice.hide();
@@ -225,7 +229,8 @@ export class JobUsageView extends Panel {
     } else if (isFinal(job.status) && !this._finalRead) {
       this._finalRead = true;
       void this._poll.stop();
-      void this.refresh();
+      // Unreachable now: the figures from the job's JSON stay shown.
+      this.refresh().catch(() => undefined);
     }
   }
 
@@ -319,6 +324,27 @@ export class JobUsageView extends Panel {
   private _jobId: string;
   private _serverSettings: ServerConnection.ISettings;
   private _trans: TranslationBundle;
+  /**
+   * A button that opens the dialog from this job with the memory proposed.
+   */
+  private _addRerunButton(jobId: string, memory: string): void {
+    const commands = this._commands;
+    if (!commands?.hasCommand(CommandIDs.rerunWithChanges)) {
+      return;
+    }
+    const button = document.createElement('button');
+    button.className = 'jp-Button jp-mod-styled jp-mod-accept';
+    button.textContent = this._trans.__('Run again with %1', memory);
+    button.onclick = () =>
+      void commands.execute(CommandIDs.rerunWithChanges, {
+        id: jobId,
+        resources: { memory }
+      });
+    this._advice.node.appendChild(document.createTextNode(' '));
+    this._advice.node.appendChild(button);
+  }
+
+  private _commands: CommandRegistry | null;
   private _advice: Widget;
   private _figures: Widget;
   private _chart: SweepChart;
@@ -356,5 +382,9 @@ export namespace JobUsageView {
      * The application translator.
      */
     translator?: ITranslator;
+    /**
+     * The commands: with them, memory advice offers to run the job again.
+     */
+    commands?: CommandRegistry | null;
   }
 }

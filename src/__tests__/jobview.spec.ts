@@ -1,7 +1,11 @@
+import { RenderMimeRegistry } from '@jupyterlab/rendermime';
+import { CommandRegistry } from '@lumino/commands';
+
+import { CommandIDs } from '../commands';
 import { copyCandidates, outputFileName } from '../outputdocument';
 import { nextCellMarks } from '../notebookview';
 import { ILogEvent } from '../tokens';
-import { jobUsage, usageChartSpec } from '../usagechart';
+import { jobUsage, JobUsageView, usageChartSpec } from '../usagechart';
 
 const event = (seq: number, fields: Partial<ILogEvent>): ILogEvent =>
   ({ seq, time: '2026-11-29T20:00:00Z', type: 'output', ...fields }) as any;
@@ -97,5 +101,58 @@ describe('job view conversions', () => {
       ]);
       expect(copyCandidates('', 'x.ipynb', 1)).toEqual(['x.ipynb']);
     });
+  });
+});
+
+describe('JobUsageView', () => {
+  it('should offer to run a job that came close to its memory again with more', async () => {
+    const commands = new CommandRegistry();
+    const calls: any[] = [];
+    commands.addCommand(CommandIDs.rerunWithChanges, {
+      execute: args => {
+        calls.push(args);
+      }
+    });
+    const view = new JobUsageView({
+      jobId: 'j1',
+      rendermime: new RenderMimeRegistry(),
+      commands
+    });
+    view.setJob({
+      id: 'j1',
+      status: 'completed',
+      resources: { memory: '1G' },
+      usage: {
+        cpu_percent: null,
+        rss_bytes: null,
+        peak_rss_bytes: 0.95 * 1024 ** 3,
+        cpu_seconds: 3,
+        gpu_memory_bytes: null
+      }
+    } as any);
+    const advice = view.node.querySelector('.jp-JobUsage-advice')!;
+    expect(advice.textContent).toContain('Ask for');
+    const button = advice.querySelector('button')!;
+    const suggested = (advice as HTMLElement).dataset.suggested;
+    expect(button.textContent).toBe(`Run again with ${suggested}`);
+    button.click();
+    await Promise.resolve();
+    expect(calls).toEqual([{ id: 'j1', resources: { memory: suggested } }]);
+    view.dispose();
+  });
+
+  it('should give no button without the command', () => {
+    const view = new JobUsageView({
+      jobId: 'j2',
+      rendermime: new RenderMimeRegistry()
+    });
+    view.setJob({
+      id: 'j2',
+      status: 'completed',
+      resources: { memory: '1G' },
+      usage: { peak_rss_bytes: 0.95 * 1024 ** 3 }
+    } as any);
+    expect(view.node.querySelector('.jp-JobUsage-advice button')).toBeNull();
+    view.dispose();
   });
 });
