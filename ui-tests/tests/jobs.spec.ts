@@ -1,5 +1,4 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import * as path from 'path';
 
 import {
   COUNTER_NOTEBOOK,
@@ -10,16 +9,6 @@ import {
   SCRIPT,
   SLEEPER_NOTEBOOK
 } from './helpers';
-
-/**
- * Where the README screenshots go.
- */
-const IMAGES = path.resolve(__dirname, '..', '..', 'docs', 'images');
-
-/**
- * Notifications (toasts) come and go: keep them out of the screenshots.
- */
-const HIDE_TOASTS = '.Toastify { visibility: hidden !important; }';
 
 /**
  * Upload a notebook into the test's folder and show it in the file browser.
@@ -114,9 +103,6 @@ test.describe('Jobs panel', () => {
     await expect(
       dialog.getByRole('button', { name: 'Run', exact: true })
     ).toBeEnabled();
-    await dialog.locator('.jp-Dialog-content').screenshot({
-      path: path.join(IMAGES, 'dialog.png')
-    });
     await dialog.getByRole('button', { name: 'Run', exact: true }).click();
     await expect(dialog).toHaveCount(0);
 
@@ -146,10 +132,6 @@ test.describe('Jobs panel', () => {
     await expect(
       view.locator('dd[data-field="progress"] .jp-JobsProgress-text')
     ).toHaveText(/^(\d+)\/\1$/);
-    await view.screenshot({
-      path: path.join(IMAGES, 'output.png'),
-      style: HIDE_TOASTS
-    });
   });
 
   test('should cancel a running job', async ({ page, tmpPath }) => {
@@ -239,10 +221,6 @@ test.describe('Jobs panel', () => {
     await page.notebook.createNew('load-results.ipynb');
     await page.activity.activateTab('with results');
     await expect(insert).toBeEnabled();
-    await results.screenshot({
-      path: path.join(IMAGES, 'results.png'),
-      style: HIDE_TOASTS
-    });
     await insert.click();
     // The code went below the active (first) cell, and the notebook shows.
     await expect(page.locator('.jp-NotebookPanel:visible')).toHaveCount(1);
@@ -324,47 +302,6 @@ test.describe('Jobs panel', () => {
     await expect(view.locator('.jp-JobView-output')).toContainText(
       'ZeroDivisionError'
     );
-  });
-
-  test('should take the README screenshots of the panel, light and dark', async ({
-    page,
-    tmpPath
-  }) => {
-    const jobs = new JobsPanel(page);
-    const counter = await upload(
-      page,
-      tmpPath,
-      'counter.ipynb',
-      COUNTER_NOTEBOOK
-    );
-    const release = `${await serverRoot(page)}/${tmpPath}/release-shot`;
-    await submit(page, counter, 'nightly report', { steps: '2' });
-    await submit(page, counter, 'train model', {
-      steps: '3',
-      release_file: release
-    });
-    await jobs.open();
-    await jobs.waitForStatus('nightly report', 'Completed');
-    await jobs.waitForStatus('train model', 'Running');
-    await page.sidebar.setWidth(380, 'left');
-    await jobs.panel.screenshot({
-      path: path.join(IMAGES, 'panel.png'),
-      style: HIDE_TOASTS
-    });
-
-    await page.theme.setDarkTheme();
-    await expect(page.locator('body')).toHaveAttribute(
-      'data-jp-theme-light',
-      'false'
-    );
-    await jobs.panel.screenshot({
-      path: path.join(IMAGES, 'panel-dark.png'),
-      style: HIDE_TOASTS
-    });
-    await page.theme.setLightTheme();
-
-    await page.contents.uploadContent('go', 'text', `${tmpPath}/release-shot`);
-    await jobs.waitForStatus('train model', 'Completed');
   });
 
   test('should offer Run as Background Job in the notebook toolbar, the Run menu and the palette', async ({
