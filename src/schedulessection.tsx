@@ -129,6 +129,10 @@ export class SchedulesSection extends ReactWidget {
     const lastJob = schedule.last_job_id
       ? this._jobs?.get(schedule.last_job_id)
       : undefined;
+    // Its history: the jobs it fired (or ran now), newest first.
+    const history = (this._jobs?.jobs ?? []).filter(
+      job => job.schedule_id === schedule.id
+    );
     const classes = [SCHEDULES_ITEM_CLASS];
     if (schedule.paused) {
       classes.push('jp-mod-paused');
@@ -238,6 +242,33 @@ export class SchedulesSection extends ReactWidget {
                 : schedule.last_job_id}
             </button>
           </div>
+        )}
+        {history.length > 0 && (
+          <details className="jp-JobsSchedules-history">
+            <summary>
+              {trans._n('%1 job so far', '%1 jobs so far', history.length)}
+            </summary>
+            <ul>
+              {history.map(job => (
+                <li key={job.id}>
+                  <button
+                    type="button"
+                    className="jp-JobsSchedules-historyJob"
+                    data-job-id={job.id}
+                    onClick={() => {
+                      void commands.execute(CommandIDs.open, { id: job.id });
+                    }}
+                  >
+                    {trans.__(
+                      '%1 (%2)',
+                      localTime(job.created_at),
+                      statusLabel(job.status, trans)
+                    )}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </details>
         )}
         {schedule.last_error && (
           <div className="jp-JobsSchedules-lastError">

@@ -163,6 +163,13 @@ test.describe('Jobs panel sections', () => {
     expect(job.schedule_id).toBe(schedule.id);
     await jobs.waitForStatus(job.name, 'Completed');
     await expect(lastJob).toContainText('Completed');
+    // Its history lists the jobs it made; each opens.
+    const history = item.locator('.jp-JobsSchedules-history');
+    await expect(history.locator('summary')).toHaveText('1 job so far');
+    await history.locator('summary').click();
+    await expect(
+      history.locator(`.jp-JobsSchedules-historyJob[data-job-id="${jobId}"]`)
+    ).toContainText('Completed');
 
     // Delete, after a confirmation.
     await item.getByRole('button', { name: 'Delete schedule' }).click();
