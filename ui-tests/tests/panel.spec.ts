@@ -52,6 +52,11 @@ async function startLab(
   });
   await page.waitForFunction(
     async () => {
+      // `?reset` clears the workspace, then loads the page again: wait for
+      // that page, not the first one.
+      if (new URLSearchParams(window.location.search).has('reset')) {
+        return false;
+      }
       const app = (window as any).jupyterapp;
       if (typeof app !== 'object') {
         return false;
