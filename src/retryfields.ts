@@ -48,6 +48,8 @@ export class RetryFields {
       jobs.map(job => [job.id, RetryFields.describe(job, trans)])
     );
     this._afterSelect.multiple = true;
+    // Created single, the select chose its first job: nothing is chosen yet.
+    this._afterSelect.selectedIndex = -1;
     this._afterSelect.size = Math.min(Math.max(jobs.length, 2), 5);
     this._afterSelect.title = trans.__(
       'The job waits for the jobs chosen here (Ctrl or Shift to choose several)'

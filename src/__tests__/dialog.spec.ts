@@ -187,6 +187,8 @@ describe('SubmitJobForm', () => {
         kernels: null,
         activeJobs: [active]
       });
+      // Active jobs are offered, none is chosen until the user chooses.
+      expect((form.getValue() as any).after).toBeUndefined();
       type(input(form, 'max-retries'), 'two');
       expect(form.isValid).toBe(false);
       type(input(form, 'max-retries'), '2');

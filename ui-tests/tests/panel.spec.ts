@@ -47,20 +47,13 @@ async function startLab(
   baseURL: string | undefined,
   tmpPath: string
 ): Promise<void> {
-  await (page as any).page.goto(`${baseURL}/lab/tree/${tmpPath}?reset`, {
-    waitUntil: 'domcontentloaded'
-  });
+  // galata opened the test's folder (autoGoto); plugins may still be
+  // activating after JupyterLab's start.
   await page.waitForFunction(
-    async () => {
-      const app = (window as any).jupyterapp;
-      if (typeof app !== 'object') {
-        return false;
-      }
-      await app.started;
-      await app.restored;
-      // Plugins may still be activating after the start.
-      return app.commands.hasCommand('jupyter-jobs:show-panel');
-    },
+    () =>
+      (window as any).jupyterapp?.commands.hasCommand(
+        'jupyter-jobs:show-panel'
+      ),
     undefined,
     { timeout: 120000 }
   );
@@ -90,7 +83,22 @@ const WAITER_NOTEBOOK = notebook('release = "release.txt"', [
 test.describe('Jobs panel sections', () => {
   // On a busy machine JupyterLab takes longer to start than galata's own
   // wait allows (15 s): the tests open it themselves and wait longer.
-  test.use({ autoGoto: false });
+  // JupyterLab may start slowly on a busy machine: more room than galata's
+  // own wait for it.
+  test.use({
+    autoGoto: true,
+    waitForApplication: async ({}, use) => {
+      await use(async (page, helpers) => {
+        await page
+          .locator('#jupyterlab-splash')
+          .waitFor({ state: 'detached', timeout: 120 * 1000 });
+        await helpers.waitForCondition(
+          () => helpers.activity.isTabActive('Launcher'),
+          120 * 1000
+        );
+      });
+    }
+  });
 
   test('should list a schedule with its next run, pause, resume, run it now and delete it', async ({
     page,
