@@ -35,7 +35,15 @@ async function jobs(page: Page): Promise<any[]> {
  */
 async function runFromDialog(page: Page, name: string): Promise<void> {
   const dialog = page.locator('.jp-Dialog');
-  await expect(dialog.locator('.jp-JobsSubmitForm')).toBeVisible();
+  const form = dialog.locator('.jp-JobsSubmitForm');
+  // An open notebook turns dirty when its kernel reports its language
+  // info; the command then asks to save first, and a user saves.
+  const saveAndRun = dialog.getByRole('button', { name: 'Save and Run' });
+  await expect(form.or(saveAndRun)).toBeVisible();
+  if (await saveAndRun.isVisible()) {
+    await saveAndRun.click();
+  }
+  await expect(form).toBeVisible();
   await dialog.getByLabel('Job name').fill(name);
   await dialog.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(dialog).toHaveCount(0);
