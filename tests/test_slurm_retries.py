@@ -1,4 +1,5 @@
-"""On SLURM, a node failure is a failed attempt: retried while the job has retries left.
+"""On SLURM, a node failure is a failed attempt: retried while the job has retries left,
+and a job chained to it waits for its final outcome, across attempts.
 
 A real node failure on the real cluster of scripts/slurm-local.sh (`up --nodes 2`): the
 jobs are pinned to node2, which the test sets DOWN while they run there (SLURM ends them
@@ -32,6 +33,15 @@ print('run', count, flush=True)
 if count == 1:
     time.sleep(300)
 """
+# Like RUNS_ONCE_LONG, but its second run waits for a gate file before it ends.
+RUNS_ONCE_LONG_THEN_GATED = (
+    RUNS_ONCE_LONG
+    + """\
+else:
+    while not Path({name!r} + '.gate').exists():
+        time.sleep(0.05)
+"""
+)
 
 
 def squeue(backend_id: str) -> dict[str, Any] | None:
@@ -52,8 +62,8 @@ class Server:
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read().decode() or "null")
 
-    def submit(self, name: str, **fields: Any) -> dict[str, Any]:
-        (self.root / f"{name}.py").write_text(RUNS_ONCE_LONG.format(name=name))
+    def submit(self, name: str, script: str = RUNS_ONCE_LONG, **fields: Any) -> dict[str, Any]:
+        (self.root / f"{name}.py").write_text(script.format(name=name))
         code, job = self.call("POST", "jobs", {"path": f"{name}.py", **fields})
         assert code == 200, job
         return job
@@ -179,3 +189,58 @@ def test_a_node_failure_is_retried_while_retries_are_left(server, node2_fails):
         1,
     ), failed
     assert failed["error"]["slurm_state"] == "NODE_FAIL"
+
+
+def test_a_chain_waits_for_its_first_job_across_a_node_failure_and_its_retry(server, node2_fails):
+    # Given a job with a retry left, running on node2, and a job chained to it; and a job
+    # with no retry left, with a job chained to it too
+    upstream = server.submit("upstream", RUNS_ONCE_LONG_THEN_GATED, max_retries=1)
+    chained = server.submit("chained", "print('chained ran')\n", after=[upstream["id"]])
+    lost = server.submit("lost")
+    chained_to_lost = server.submit("chained-to-lost", "print('ran')\n", after=[lost["id"]])
+    for job in (upstream, lost):
+        wait_until(lambda job=job: (server.root / f"{job['name']}.runs").exists(), what="run 1")
+    server.until(
+        chained["id"], lambda j: j["status_reason"] == "waiting for upstream", "the chain waits"
+    )
+
+    # When node2 fails under the first two
+    node2_fails()
+
+    # Then the first job runs again, as attempt 2 in a new SLURM job
+    second = server.until(
+        upstream["id"],
+        lambda j: (j["status"], j["attempt"]) == ("running", 2),
+        "attempt 2 of the first job to run",
+    )
+    assert second["backend_id"] != upstream["backend_id"]
+    # And the job chained to it still waits, held by SLURM for that new SLURM job: not
+    # cancelled for the failed attempt, not submitted again
+    new_dependency = f"afterok:{second['backend_id']}(unfulfilled)"
+    held = wait_until(
+        lambda: (entry := squeue(chained["backend_id"])) and entry["dependency"] == new_dependency,
+        what="the chained job held for attempt 2",
+    )
+    assert (held["job_state"], held["state_reason"]) == ("PENDING", "Dependency")
+    waiting = server.get(chained["id"])
+    assert (waiting["status"], waiting["status_reason"]) == ("queued", "waiting for upstream")
+
+    # When that attempt completes
+    (server.root / "upstream.gate").touch()
+
+    # Then the chained job runs, in the SLURM job it was submitted as, and completes
+    done = server.final(chained["id"])
+    assert done["status"] == "completed", done
+    assert done["backend_id"] == chained["backend_id"]
+    assert Path(done["output_path"]).read_text() == "chained ran\n"
+    assert server.get(upstream["id"])["status"] == "completed"
+
+    # And the job chained to the one with no retry left is cancelled, naming it, once that
+    # one ended failed; it never ran
+    cancelled = server.final(chained_to_lost["id"])
+    assert server.get(lost["id"])["status"] == "failed"
+    reason = f"job {lost['id']} (lost) failed"
+    assert (cancelled["status"], cancelled["status_reason"]) == ("cancelled", reason), cancelled
+    assert cancelled["error"]["dependency"] == lost["id"]
+    output = Path(cancelled["output_path"])
+    assert not output.exists() or not output.read_text()

@@ -35,14 +35,13 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from traitlets import Float, List, Unicode
 
 from ..errors import BackendUnavailable, InvalidRequest
-from ..jobdir import ACTIVE_STATES, JOB_ENV_MARKER, DamagedFile, JobDirectory, JobSpec, utc_now
+from ..jobdir import JOB_ENV_MARKER, JobDirectory, JobSpec, utc_now
 from ..private import (
     SCRIPT_MODE,
     make_private_dir,
@@ -51,7 +50,7 @@ from ..private import (
     write_private_atomically,
 )
 from ..processes import runner_environment
-from ..runner.dependencies import SLURM_STATE_NAME, ended_as, judge, waiting_reason
+from ..runner.dependencies import SLURM_STATE_NAME
 from ..store import JobRecord
 from ..time_limits import (
     TIME_LIMIT_PATTERN,
@@ -60,6 +59,7 @@ from ..time_limits import (
     time_limit_seconds,
 )
 from .base import Backend, BackendState, ResourceOption
+from .slurm_chains import ScriptIndex, chained_state, dependency_args
 from .slurm_states import (
     FINAL_STATES,
     RETRY_REASONS,
@@ -165,7 +165,8 @@ class SlurmBackend(Backend):
     bin_dir = Unicode(
         "",
         config=True,
-        help="Directory of sbatch, squeue, scancel and sinfo. Empty: look them up on PATH.",
+        help="Directory of sbatch, squeue, scancel, sinfo and scontrol. Empty: look them up on "
+        "PATH.",
     )
     python = Unicode(
         sys.executable,
@@ -430,23 +431,7 @@ class SlurmBackend(Backend):
         ]
         if self.account:
             args.append(f"--account={self.account}")
-        return args + self._dependency_args(spec) + list(self.extra_sbatch_args)
-
-    def _dependency_args(self, spec: JobSpec) -> list[str]:
-        """SLURM holds a job chained to unfinished SLURM jobs, so it takes no allocation while
-        it waits, and drops it if one fails; the runner waits for any others (a local job)."""
-        pending = [
-            d["backend_id"]
-            for d in spec.after
-            if d.get("backend") == self.name
-            and str(d.get("backend_id") or "").isdigit()
-            and d.get("status") in ACTIVE_STATES
-            and ended_as(d) is None
-        ]
-        if not pending:
-            return []
-        kind = "afterok" if spec.after_condition == "completed" else "afterany"
-        return [f"--dependency={kind}:{':'.join(pending)}", "--kill-on-invalid-dep=yes"]
+        return args + dependency_args(spec, self.name) + list(self.extra_sbatch_args)
 
     @staticmethod
     def _touch_outputs(jobdir: JobDirectory) -> None:
@@ -662,6 +647,7 @@ class SlurmBackend(Backend):
         if listing is None:
             return states  # nothing known: the manager keeps what it has
         arrays = ArrayListing(listing)
+        scripts = ScriptIndex(listing, SCRIPT_NAME)
         for job, jobdir in unknown:
             ids = parse_backend_id(job.backend_id)
             if ids is None:
@@ -682,7 +668,7 @@ class SlurmBackend(Backend):
                 tail = _tail_lines(jobdir.path / STDERR_NAME)
                 heading_for = ending_from_output(tail, slurm_job.job_id)
             state = to_backend_state(slurm_job, self._details(slurm_job, jobdir), heading_for)
-            state = self._chained(slurm_job, jobdir, state)
+            state = chained_state(slurm_job, jobdir, state, scripts, self._run_quietly)
             if slurm_job.final:
                 record_state(jobdir, job.backend_id, slurm_job, state)
             else:
@@ -693,34 +679,18 @@ class SlurmBackend(Backend):
         self._clean_up_arrays(arrays, folders, listed_at)
         return states
 
-    def _chained(
-        self, slurm_job: SlurmJob, jobdir: JobDirectory, state: BackendState
-    ) -> BackendState:
-        """A chained job in SLURM's words (reason Dependency, DependencyNeverSatisfied) in ours."""
-        if slurm_job.reason not in ("Dependency", "DependencyNeverSatisfied") and not (
-            slurm_job.state == "CANCELLED" and not jobdir.cancel_requested()
-        ):
-            return state
+    def _run_quietly(self, name: str, *args: str) -> None:
+        """Run a SLURM command whose failure is only worth a warning: the next poll, which
+        sees the same job in the same state, runs it again."""
         try:
-            spec = jobdir.read_spec()
-        except (OSError, DamagedFile):
-            return state
-        if not spec.after:
-            return state
-        waiting, blocked = judge(spec.after, spec.after_condition)
-        if blocked is not None and (slurm_job.final or slurm_job.reason != "Dependency"):
-            if not slurm_job.final:  # kept pending for ever: SLURM did not drop it itself
-                with contextlib.suppress(BackendUnavailable):
-                    self._run("scancel", str(slurm_job.job_id))
-            return BackendState(
-                alive=not slurm_job.final,
-                status="cancelled",
-                reason=blocked.reason,
-                error=blocked.error,
+            result = self._run(name, *args)
+        except BackendUnavailable as e:
+            self.log.warning("jupyter-jobs: %s", e)
+            return
+        if result.returncode != 0:
+            self.log.warning(
+                "jupyter-jobs: %s %s failed: %s", name, " ".join(args), result.stderr.strip()
             )
-        if slurm_job.reason == "Dependency" and waiting:
-            return replace(state, reason=waiting_reason(waiting))
-        return state
 
     @staticmethod
     def _is_ours(slurm_job: SlurmJob, jobdir: JobDirectory) -> bool:
