@@ -109,11 +109,13 @@ def chained_state(
             reason=blocked.reason,
             error=blocked.error,
         )
-    if slurm_job.final or not waiting:
+    if slurm_job.final:
         return state
     if slurm_job.reason == "DependencyNeverSatisfied":
+        # SLURM saw a dependency's SLURM job fail, but that dependency has not failed:
+        # it is being retried, or was retried and completed meanwhile.
         follow_retried(slurm_job, spec, waiting, scripts, run)
-    return replace(state, reason=waiting_reason(waiting))
+    return replace(state, reason=waiting_reason(waiting)) if waiting else state
 
 
 def follow_retried(
@@ -124,8 +126,7 @@ def follow_retried(
     run: Command,
 ) -> None:
     """Point the job's dependency at the SLURM jobs now running its unfinished
-    dependencies: SLURM saw one of them fail, but the dependency itself has not ended
-    (the manager retries it, or is about to).
+    dependencies (`waiting`); with none left, let it start.
 
     Waits (changes nothing) while a dependency's retry is not submitted yet: its ended
     SLURM job is listed, no new one is. A dependency with no SLURM job of its own (a run
