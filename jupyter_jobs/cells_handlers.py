@@ -12,9 +12,7 @@ class CellsHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        with self.errors_as_http():
-            cells = await self.worker.run(self.manager.cells, job_id)
-        self.write_json(cells)
+        self.write_json(await self.call(self.manager.cells, job_id))
 
 
 def cells_routes() -> list[tuple[str, type[JobsAPIHandler]]]:

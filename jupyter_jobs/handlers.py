@@ -7,19 +7,20 @@ blocks on SQLite, files and cluster commands, the server's event loop must not.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
-from .errors import InvalidRequest, JobsError
+from .errors import JobsError
 from .manager import JobManager
 from .worker import ManagerWorker
 
+T = TypeVar("T")
 AUTH_RESOURCE = "jupyter_jobs"
 JOB_ID = r"(?P<job_id>[^/]+)"
 REQUEST_FIELDS = {
@@ -54,6 +55,30 @@ class JobsAPIHandler(ExtensionHandlerMixin, APIHandler):
         except JobsError as e:
             raise tornado.web.HTTPError(e.http_status, e.message) from e
 
+    async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A manager's method run in the worker thread; its JobsError as an HTTP error."""
+        with self.errors_as_http():
+            return await self.worker.run(method, *args, **kwargs)
+
+    def fields_of(self, body: dict[str, Any], allowed: Collection[str]) -> dict[str, Any]:
+        """The request body, if it has no field but those allowed (400 naming the others)."""
+        unknown = sorted(set(body) - set(allowed))
+        if unknown:
+            raise tornado.web.HTTPError(400, f"Unknown field(s): {', '.join(unknown)}")
+        return body
+
+    def list_filters(self) -> dict[str, Any]:
+        """A listing's filters and page from the query: status (repeated), since, until,
+        backend, limit, offset."""
+        return {
+            "statuses": self.get_query_arguments("status") or None,
+            "since": self.get_query_argument("since", None),
+            "until": self.get_query_argument("until", None),
+            "backend": self.get_query_argument("backend", None),
+            "limit": self.int_argument("limit", 100),
+            "offset": self.int_argument("offset", 0),
+        }
+
     def json_object_body(self) -> dict[str, Any]:
         try:
             text = self.request.body.decode("utf-8")
@@ -86,6 +111,10 @@ class JobsAPIHandler(ExtensionHandlerMixin, APIHandler):
         self.set_status(status)
         self.finish(json.dumps(data))
 
+    def write_no_content(self) -> None:
+        self.set_status(204)
+        self.finish()
+
 
 def _refuse_constant(name: str) -> Any:
     # NaN and Infinity are not JSON: they could not be sent back to a browser.
@@ -96,29 +125,19 @@ class JobsHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        with self.errors_as_http():
-            jobs, total = await self.worker.run(
-                self.manager.list_jobs,
-                statuses=self.get_query_arguments("status") or None,
-                since=self.get_query_argument("since", None),
-                until=self.get_query_argument("until", None),
-                backend=self.get_query_argument("backend", None),
-                limit=self.int_argument("limit", 100),
-                offset=self.int_argument("offset", 0),
-                sweep_id=self.get_query_argument("sweep_id", None),
-                schedule_id=self.get_query_argument("schedule_id", None),
-            )
+        jobs, total = await self.call(
+            self.manager.list_jobs,
+            **self.list_filters(),
+            sweep_id=self.get_query_argument("sweep_id", None),
+            schedule_id=self.get_query_argument("schedule_id", None),
+        )
         self.write_json({"jobs": jobs, "total": total})
 
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_object_body()
-        with self.errors_as_http():
-            unknown = sorted(set(body) - REQUEST_FIELDS)
-            if unknown:
-                raise InvalidRequest(f"Unknown field(s): {', '.join(unknown)}")
-            job = await self.worker.run(self.manager.submit, **{"path": None, **body})
+        fields = self.fields_of(self.json_object_body(), REQUEST_FIELDS)
+        job = await self.call(self.manager.submit, **{"path": None, **fields})
         self.write_json(job, status=201)
 
 
@@ -126,39 +145,32 @@ class JobHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        with self.errors_as_http():
-            job = await self.worker.run(self.manager.get, job_id)
-        self.write_json(job)
+        self.write_json(await self.call(self.manager.get, job_id))
 
     @tornado.web.authenticated
     @authorized
     async def delete(self, job_id: str) -> None:
-        with self.errors_as_http():
-            await self.worker.run(self.manager.remove, job_id, force=self.bool_argument("force"))
-        self.set_status(204)
-        self.finish()
+        await self.call(self.manager.remove, job_id, force=self.bool_argument("force"))
+        self.write_no_content()
 
 
 class CancelHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
-        with self.errors_as_http():
-            job = await self.worker.run(self.manager.cancel, job_id)
-        self.write_json(job)
+        self.write_json(await self.call(self.manager.cancel, job_id))
 
 
 class OutputHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        with self.errors_as_http():
-            attempt = self.get_query_argument("attempt", None)
-            kind, data = await self.worker.run(
-                self.manager.output,
-                job_id,
-                attempt=None if attempt is None else self.int_argument("attempt", 1),
-            )
+        attempt = self.get_query_argument("attempt", None)
+        kind, data = await self.call(
+            self.manager.output,
+            job_id,
+            attempt=None if attempt is None else self.int_argument("attempt", 1),
+        )
         content_type = "application/x-ipynb+json" if kind == "notebook" else "text/plain"
         self.finish(data, set_content_type=f"{content_type}; charset=UTF-8")
 
@@ -167,15 +179,14 @@ class LogHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        with self.errors_as_http():
-            tail = self.get_query_argument("tail", None)
-            events, next_seq = await self.worker.run(
-                self.manager.log,
-                job_id,
-                after=self.int_argument("after", 0),
-                limit=self.int_argument("limit", 1000),
-                tail=None if tail is None else self.int_argument("tail", 0),
-            )
+        tail = self.get_query_argument("tail", None)
+        events, next_seq = await self.call(
+            self.manager.log,
+            job_id,
+            after=self.int_argument("after", 0),
+            limit=self.int_argument("limit", 1000),
+            tail=None if tail is None else self.int_argument("tail", 0),
+        )
         self.write_json({"events": events, "next": next_seq})
 
 
@@ -183,37 +194,30 @@ class ResultsHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        with self.errors_as_http():
-            mark_seen = self.bool_argument("mark_seen", default=True)
-            results = await self.worker.run(self.manager.results, job_id, mark_seen=mark_seen)
-        self.write_json(results)
+        mark_seen = self.bool_argument("mark_seen", default=True)
+        self.write_json(await self.call(self.manager.results, job_id, mark_seen=mark_seen))
 
 
 class UsageHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        with self.errors_as_http():
-            usage = await self.worker.run(self.manager.usage, job_id)
-        self.write_json(usage)
+        self.write_json(await self.call(self.manager.usage, job_id))
 
 
 class BackendsHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        with self.errors_as_http():
-            backends = await self.worker.run(self.manager.describe_backends)
-        self.write_json(backends)
+        self.write_json(await self.call(self.manager.describe_backends))
 
 
 class ParametersHandler(JobsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        with self.errors_as_http():
-            path = self.get_query_argument("path", None)
-            parameters = await self.worker.run(self.manager.parameters, path)
+        path = self.get_query_argument("path", None)
+        parameters = await self.call(self.manager.parameters, path)
         self.write_json({"parameters": parameters})
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from .errors import InvalidRequest
 from .handlers import JobsAPIHandler
 from .scheduler import EDITABLE, FIELDS, ScheduleManager
 
@@ -22,32 +21,25 @@ class SchedulesHandler(ScheduleAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        with self.errors_as_http():
-            schedules, total = await self.worker.run(self.schedules.list_schedules)
+        schedules, total = await self.call(self.schedules.list_schedules)
         self.write_json({"schedules": schedules, "total": total})
 
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_object_body()
-        with self.errors_as_http():
-            unknown = sorted(set(body) - set(FIELDS))
-            if unknown:
-                raise InvalidRequest(f"Unknown field(s): {', '.join(unknown)}")
-            schedule = await self.worker.run(self.schedules.create, **body)
-        self.write_json(schedule, status=201)
+        fields = self.fields_of(self.json_object_body(), FIELDS)
+        self.write_json(await self.call(self.schedules.create, **fields), status=201)
 
 
 class SchedulePreviewHandler(ScheduleAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        with self.errors_as_http():
-            preview = await self.worker.run(
-                self.schedules.preview,
-                self.get_query_argument("cron", None),
-                self.get_query_argument("timezone", None),
-            )
+        preview = await self.call(
+            self.schedules.preview,
+            self.get_query_argument("cron", None),
+            self.get_query_argument("timezone", None),
+        )
         self.write_json(preview)
 
 
@@ -55,37 +47,26 @@ class ScheduleHandler(ScheduleAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, schedule_id: str) -> None:
-        with self.errors_as_http():
-            schedule = await self.worker.run(self.schedules.get, schedule_id)
-        self.write_json(schedule)
+        self.write_json(await self.call(self.schedules.get, schedule_id))
 
     @tornado.web.authenticated
     @authorized
     async def patch(self, schedule_id: str) -> None:
-        body = self.json_object_body()
-        with self.errors_as_http():
-            unknown = sorted(set(body) - set(EDITABLE))
-            if unknown:
-                raise InvalidRequest(f"Unknown field(s): {', '.join(unknown)}")
-            schedule = await self.worker.run(self.schedules.update, schedule_id, **body)
-        self.write_json(schedule)
+        fields = self.fields_of(self.json_object_body(), EDITABLE)
+        self.write_json(await self.call(self.schedules.update, schedule_id, **fields))
 
     @tornado.web.authenticated
     @authorized
     async def delete(self, schedule_id: str) -> None:
-        with self.errors_as_http():
-            await self.worker.run(self.schedules.remove, schedule_id)
-        self.set_status(204)
-        self.finish()
+        await self.call(self.schedules.remove, schedule_id)
+        self.write_no_content()
 
 
 class ScheduleRunHandler(ScheduleAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, schedule_id: str) -> None:
-        with self.errors_as_http():
-            job = await self.worker.run(self.schedules.run_now, schedule_id)
-        self.write_json(job, status=201)
+        self.write_json(await self.call(self.schedules.run_now, schedule_id), status=201)
 
 
 def schedule_routes() -> list[tuple[str, type[JobsAPIHandler]]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 
-from .errors import InvalidRequest
 from .handlers import JobsAPIHandler
 from .sweep_manager import SweepManager
 
@@ -28,38 +27,19 @@ class SweepsAPIHandler(JobsAPIHandler):
     def sweeps(self) -> SweepManager:
         return self.settings["jupyter_jobs_sweeps"]
 
-    def fields_of(self, body: dict, allowed: set[str]) -> dict:
-        unknown = sorted(set(body) - allowed)
-        if unknown:
-            raise InvalidRequest(f"Unknown field(s): {', '.join(map(str, unknown))}")
-        return body
-
 
 class SweepsHandler(SweepsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        with self.errors_as_http():
-            sweeps, total = await self.worker.run(
-                self.sweeps.list_sweeps,
-                statuses=self.get_query_arguments("status") or None,
-                since=self.get_query_argument("since", None),
-                until=self.get_query_argument("until", None),
-                backend=self.get_query_argument("backend", None),
-                limit=self.int_argument("limit", 100),
-                offset=self.int_argument("offset", 0),
-            )
+        sweeps, total = await self.call(self.sweeps.list_sweeps, **self.list_filters())
         self.write_json({"sweeps": sweeps, "total": total})
 
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_object_body()
-        with self.errors_as_http():
-            fields = self.fields_of(body, SWEEP_FIELDS)
-            sweep = await self.worker.run(
-                self.sweeps.submit, **{"path": None, "grid": None, **fields}
-            )
+        fields = self.fields_of(self.json_object_body(), SWEEP_FIELDS)
+        sweep = await self.call(self.sweeps.submit, **{"path": None, "grid": None, **fields})
         self.write_json(sweep, status=201)
 
 
@@ -67,26 +47,20 @@ class SweepHandler(SweepsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, sweep_id: str) -> None:
-        with self.errors_as_http():
-            sweep = await self.worker.run(self.sweeps.get, sweep_id)
-        self.write_json(sweep)
+        self.write_json(await self.call(self.sweeps.get, sweep_id))
 
     @tornado.web.authenticated
     @authorized
     async def delete(self, sweep_id: str) -> None:
-        with self.errors_as_http():
-            await self.worker.run(self.sweeps.remove, sweep_id, force=self.bool_argument("force"))
-        self.set_status(204)
-        self.finish()
+        await self.call(self.sweeps.remove, sweep_id, force=self.bool_argument("force"))
+        self.write_no_content()
 
 
 class SweepCancelHandler(SweepsAPIHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, sweep_id: str) -> None:
-        with self.errors_as_http():
-            sweep = await self.worker.run(self.sweeps.cancel, sweep_id)
-        self.write_json(sweep)
+        self.write_json(await self.call(self.sweeps.cancel, sweep_id))
 
 
 class SweepRerunHandler(SweepsAPIHandler):
@@ -94,11 +68,8 @@ class SweepRerunHandler(SweepsAPIHandler):
     @authorized
     async def post(self, sweep_id: str) -> None:
         body = self.json_object_body() if self.request.body.strip() else {}
-        with self.errors_as_http():
-            fields = self.fields_of(body, RERUN_FIELDS)
-            sweep = await self.worker.run(
-                self.sweeps.rerun, sweep_id, only_failed=fields.get("only_failed", False)
-            )
+        only_failed = self.fields_of(body, RERUN_FIELDS).get("only_failed", False)
+        sweep = await self.call(self.sweeps.rerun, sweep_id, only_failed=only_failed)
         self.write_json(sweep, status=201)
 
 
