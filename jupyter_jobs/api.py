@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .configuration import DB_PATH_ENV, JOBS_ROOT_ENV
 from .errors import Conflict, InvalidRequest, JobsError, NotFound
+from .handles import RunningHandle, every_page, statuses_wanted
 from .jobdir import ACTIVE_STATES, ALL_STATES, FINAL_STATES
 from .private import write_private_atomically
 from .results import load_results
@@ -60,7 +60,7 @@ SERVER_CONFIG_NAME = "jupyter_server_config"
 EXTENSION_CONFIG_NAME = "jupyter_jupyter_jobs_config"
 # Pseudo-statuses for filtering: every finished job, every job still under way.
 STATUS_GROUPS = {"finished": FINAL_STATES, "active": ACTIVE_STATES}
-PAGE = 1000
+T = TypeVar("T")
 
 
 class JobFailed(JobsError):
@@ -187,41 +187,30 @@ def _manager() -> JobManager:
         return _settings.manager
 
 
+class BuiltOnJobs(Generic[T]):
+    """A manager built on the API's job manager (of sweeps, of schedules): made when first
+    used, and made anew when configure() replaced the job manager."""
+
+    def __init__(self, build: Callable[[JobManager], T]):
+        self._build = build
+        self._built: tuple[JobManager, T] | None = None
+
+    def __call__(self) -> T:
+        manager = _manager()
+        if self._built is None or self._built[0] is not manager:
+            self._built = (manager, self._build(manager))
+        return self._built[1]
+
+
 # -- the job handle ------------------------------------------------------------------------
 
 
-def poll_until(
-    finished: Callable[[], bool],
-    timeout: float | None,
-    still: Callable[[], str],
-    first_pause: float = 0.1,
-) -> None:
-    """Ask finished() again, with pauses growing to a second, until it says yes;
-    TimeoutError with still()'s words after timeout seconds. An interrupt goes through."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    pause = first_pause
-    while not finished():
-        if deadline is not None and time.monotonic() >= deadline:
-            raise TimeoutError(still())
-        left = None if deadline is None else max(0.0, deadline - time.monotonic())
-        time.sleep(pause if left is None else min(pause, left))
-        pause = min(pause * 1.5, 1.0)
-
-
-class Job:
+class Job(RunningHandle):
     """A handle on one job: ask it for its status, wait for it, read its results, cancel it."""
 
-    def __init__(self, job_id: str, info: dict[str, Any] | None = None):
-        self.id = job_id
-        self._info = info
-
-    @property
-    def info(self) -> dict[str, Any]:
-        """The job as the REST API shows it, as of the last refresh()."""
-        if self._info is None:
-            self.refresh()
-        assert self._info is not None
-        return self._info
+    noun = "job"
+    final_states = FINAL_STATES
+    getter = "get"
 
     @property
     def name(self) -> str:
@@ -245,52 +234,13 @@ class Job:
         return dict(self.info["parameters"])
 
     @property
-    def status(self) -> str:
-        """queued, running, cancelling, completed, failed or cancelled: fresh from the store."""
-        return str(self.refresh().info["status"])
-
-    @property
     def error(self) -> dict[str, Any] | None:
         """Why the job failed (message, and for a notebook ename, evalue, traceback)."""
         return self.refresh().info["error"]
 
-    def refresh(self) -> Job:
-        """Read the job's state anew (the store is brought up to date with its runner first)."""
-        self._info = _manager().get(self.id)
-        return self
-
-    def done(self) -> bool:
-        """Whether the job has finished: completed, failed or cancelled."""
-        return self.status in FINAL_STATES
-
-    def wait(self, timeout: float | None = None) -> Job:
-        """Wait until the job has finished; returns the job.
-
-        An interrupt (Ctrl-C, or the kernel's interrupt button) stops the waiting,
-        not the job: it keeps running, and wait() returns it as it stands.
-        TimeoutError after `timeout` seconds (the job keeps running then too).
-        """
-        try:
-            self._wait(timeout)
-        except KeyboardInterrupt:
-            with contextlib.suppress(KeyboardInterrupt):
-                self.refresh()  # as it stands now, not as of the last look
-            print(
-                f"Stopped waiting for job {self.id} ({self.name}); it keeps running. "
-                f"jupyter_jobs.get({self.id!r}).wait() waits again.",
-                file=sys.stderr,
-                flush=True,
-            )
-        return self
-
-    def _wait(self, timeout: float | None = None) -> None:
-        """Wait until the job has finished; an interrupt raises KeyboardInterrupt."""
-        poll_until(
-            lambda: self.refresh().info["status"] in FINAL_STATES,
-            timeout,
-            lambda: f"Job {self.id} is still {self.info['status']} after {timeout} seconds",
-            first_pause=0.1,
-        )
+    def _read(self) -> dict[str, Any]:
+        # The store is brought up to date with the job's runner first.
+        return _manager().get(self.id)
 
     def cancel(self) -> Job:
         """Ask the job to stop: `cancelling`, then `cancelled` (its partial output is kept)."""
@@ -346,19 +296,6 @@ class Job:
         or output, unless force=True.
         """
         _manager().remove(self.id, force=force)
-
-    def __repr__(self) -> str:
-        try:
-            info = self.refresh().info
-        except NotFound:
-            return f"<Job {self.id} (removed)>"
-        return f"<Job {self.id} {info['name']!r} {info['status']}>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Job) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
 
 
 # -- functions -------------------------------------------------------------------------------
@@ -446,23 +383,15 @@ def jobs(
     (UTC unless it has an offset), a datetime (a naive one is local time), or a
     timedelta meaning that long ago (``since=timedelta(hours=1)``: the last hour).
     """
-    statuses = _statuses(status)
-    since_text, until_text = _moment(since, "since"), _moment(until, "until")
-    manager = _manager()
-    found: list[Job] = []
-    while True:
-        page, total = manager.list_jobs(
-            statuses=statuses,
-            since=since_text,
-            until=until_text,
-            backend=backend,
-            limit=PAGE,
-            offset=len(found),
-            schedule_id=schedule_id,
-        )
-        found += [Job(info["id"], info) for info in page]
-        if not page or len(found) >= total:
-            return found
+    found = every_page(
+        _manager().list_jobs,
+        statuses=statuses_wanted(status, ALL_STATES, STATUS_GROUPS),
+        since=_moment(since, "since"),
+        until=_moment(until, "until"),
+        backend=backend,
+        schedule_id=schedule_id,
+    )
+    return [Job(info["id"], info) for info in found]
 
 
 def last_job() -> Job | None:
@@ -524,22 +453,6 @@ def _remember_last_job(job_id: str) -> None:
 
 def _job_list(jobs: list[Job]) -> str:
     return ", ".join(f"{job.id} ({job.name}, {job.info['status']})" for job in jobs)
-
-
-def _statuses(status: str | Iterable[str] | None) -> list[str] | None:
-    if status is None:
-        return None
-    wanted = [status] if isinstance(status, str) else list(status)
-    statuses: list[str] = []
-    for item in wanted:
-        if item in STATUS_GROUPS:
-            statuses += STATUS_GROUPS[item]
-        elif item in ALL_STATES:
-            statuses.append(item)
-        else:
-            choices = ", ".join((*ALL_STATES, *STATUS_GROUPS))
-            raise InvalidRequest(f"Unknown status {item!r}; one of: {choices}")
-    return statuses
 
 
 def _moment(value: str | datetime | timedelta | None, field: str) -> str | None:

@@ -20,38 +20,18 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .api import Job, _manager, jobs
+from .api import BuiltOnJobs, Job, _manager, jobs
+from .handles import Handle
 from .scheduler import ScheduleManager
 
 __all__ = ["Schedule", "get_schedule", "schedule", "schedules"]
 
-_schedule_managers: dict[int, ScheduleManager] = {}
+# The ScheduleManager on the API's job manager.
+_schedules = BuiltOnJobs(lambda jobs: ScheduleManager(jobs, fired_by="api"))
 
 
-def _schedules() -> ScheduleManager:
-    """The ScheduleManager on the API's job manager (made anew when configure() changed it)."""
-    manager = _manager()
-    found = _schedule_managers.get(id(manager))
-    if found is None or found.jobs is not manager:
-        _schedule_managers.clear()
-        found = _schedule_managers[id(manager)] = ScheduleManager(manager, fired_by="api")
-    return found
-
-
-class Schedule:
+class Schedule(Handle):
     """A handle on one schedule."""
-
-    def __init__(self, schedule_id: str, info: dict[str, Any] | None = None):
-        self.id = schedule_id
-        self._info = info
-
-    @property
-    def info(self) -> dict[str, Any]:
-        """The schedule as the REST API shows it, as of the last refresh()."""
-        if self._info is None:
-            self.refresh()
-        assert self._info is not None
-        return self._info
 
     name = property(lambda self: self.info["name"])
     cron = property(lambda self: self.info["cron"])
@@ -63,9 +43,8 @@ class Schedule:
         """When it fires next (ISO 8601 UTC), freshly read; None while paused."""
         return self.refresh().info["next_run_at"]
 
-    def refresh(self) -> Schedule:
-        self._info = _schedules().get(self.id)
-        return self
+    def _read(self) -> dict[str, Any]:
+        return _schedules().get(self.id)
 
     def update(self, **changes: Any) -> Schedule:
         """Change any of its fields (path, cron, timezone, ...); a path given is frozen anew."""
@@ -100,12 +79,6 @@ class Schedule:
     def __repr__(self) -> str:
         info = self._info or {}
         return f"<Schedule {self.id} {info.get('name')!r} {info.get('cron')!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Schedule) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
 
 
 def schedule(

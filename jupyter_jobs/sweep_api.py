@@ -16,13 +16,13 @@ Jobs panel, and sweeps made there can be handled here.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from . import api
 from .errors import InvalidRequest, NotFound
+from .handles import RunningHandle, every_page, statuses_wanted
 from .sweep_manager import SWEEP_STATES, SweepManager
 
 __all__ = ["Sweep", "get_sweep", "sweep", "sweeps"]
@@ -30,32 +30,18 @@ __all__ = ["Sweep", "get_sweep", "sweep", "sweeps"]
 FINAL_SWEEP_STATES = ("completed", "failed", "cancelled")
 SWEEP_STATUS_GROUPS = {"finished": FINAL_SWEEP_STATES, "active": ("queued", "running")}
 
-_cached: tuple[Any, SweepManager] | None = None
+# The SweepManager over the API's job manager.
+_sweeps = api.BuiltOnJobs(lambda jobs: SweepManager(jobs, parent=api._settings.jobs_config))
 
 
-def _sweeps() -> SweepManager:
-    """The SweepManager over the API's job manager (made anew when configure() changed it)."""
-    global _cached
-    manager = api._manager()
-    if _cached is None or _cached[0] is not manager:
-        _cached = (manager, SweepManager(manager, parent=api._settings.jobs_config))
-    return _cached[1]
-
-
-class Sweep:
+class Sweep(RunningHandle):
     """A handle on one sweep: its status, its runs, waiting, cancelling, its table."""
 
-    def __init__(self, sweep_id: str, info: dict[str, Any] | None = None):
-        self.id = sweep_id
-        self._info = info
-
-    @property
-    def info(self) -> dict[str, Any]:
-        """The sweep as the REST API lists it (no table), as of the last refresh()."""
-        if self._info is None:
-            self.refresh()
-        assert self._info is not None
-        return self._info
+    noun = "sweep"
+    final_states = FINAL_SWEEP_STATES
+    getter = "get_sweep"
+    keeps_going = "its runs keep going"
+    first_pause = 0.2
 
     @property
     def name(self) -> str:
@@ -64,11 +50,6 @@ class Sweep:
     @property
     def grid(self) -> dict[str, list[Any]]:
         return dict(self.info["grid"])
-
-    @property
-    def status(self) -> str:
-        """queued, running, completed, failed or cancelled: fresh from the store."""
-        return str(self.refresh().info["status"])
 
     @property
     def progress(self) -> dict[str, int]:
@@ -80,38 +61,9 @@ class Sweep:
         """The runs, as jobs, in grid order."""
         return [api.Job(info["id"], info) for info in _sweeps().runs(self.id)]
 
-    def refresh(self) -> Sweep:
-        """Read the sweep anew (its active runs brought up to date first)."""
-        self._info = _sweeps().get(self.id, with_table=False)
-        return self
-
-    def done(self) -> bool:
-        return self.status in FINAL_SWEEP_STATES
-
-    def wait(self, timeout: float | None = None) -> Sweep:
-        """Wait until every run has finished; returns the sweep.
-
-        An interrupt stops the waiting, not the runs. TimeoutError after `timeout` seconds.
-        """
-        try:
-            self._wait(timeout)
-        except KeyboardInterrupt:
-            print(
-                f"Stopped waiting for sweep {self.id} ({self.name}); its runs keep going. "
-                f"jupyter_jobs.get_sweep({self.id!r}).wait() waits again.",
-                file=sys.stderr,
-                flush=True,
-            )
-        return self
-
-    def _wait(self, timeout: float | None = None) -> None:
-        """Wait until every run has finished; an interrupt raises KeyboardInterrupt."""
-        api.poll_until(
-            lambda: self.refresh().info["status"] in FINAL_SWEEP_STATES,
-            timeout,
-            lambda: f"Sweep {self.id} is still {self.info['status']} after {timeout} seconds",
-            first_pause=0.2,
-        )
+    def _read(self) -> dict[str, Any]:
+        # As the REST API lists it (no table); its active runs brought up to date first.
+        return _sweeps().get(self.id, with_table=False)
 
     def cancel(self) -> Sweep:
         """Ask every active run to stop (Conflict if none is active)."""
@@ -157,22 +109,9 @@ class Sweep:
         """Remove the finished sweep with its runs; unseen results need force=True."""
         _sweeps().remove(self.id, force=force)
 
-    def __repr__(self) -> str:
-        try:
-            info = self.refresh().info
-        except NotFound:
-            return f"<Sweep {self.id} (removed)>"
+    def _summary(self, info: dict[str, Any]) -> str:
         progress = info["progress"]
-        return (
-            f"<Sweep {self.id} {info['name']!r} {info['status']} "
-            f"{progress['done']}/{progress['total']} done>"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sweep) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
+        return f"{info['name']!r} {info['status']} {progress['done']}/{progress['total']} done"
 
 
 def sweep(
@@ -223,34 +162,11 @@ def sweeps(
     backend: str | None = None,
 ) -> list[Sweep]:
     """Sweeps, newest first; filters as for jupyter_jobs.jobs ("finished", "active" too)."""
-    statuses = _statuses(status)
-    manager = _sweeps()
-    found: list[Sweep] = []
-    while True:
-        page, total = manager.list_sweeps(
-            statuses=statuses,
-            since=api._moment(since, "since"),
-            until=api._moment(until, "until"),
-            backend=backend,
-            limit=api.PAGE,
-            offset=len(found),
-        )
-        found += [Sweep(info["id"], info) for info in page]
-        if not page or len(found) >= total:
-            return found
-
-
-def _statuses(status: str | Iterable[str] | None) -> list[str] | None:
-    if status is None:
-        return None
-    wanted = [status] if isinstance(status, str) else list(status)
-    statuses: list[str] = []
-    for item in wanted:
-        if item in SWEEP_STATUS_GROUPS:
-            statuses += SWEEP_STATUS_GROUPS[item]
-        elif item in SWEEP_STATES:
-            statuses.append(item)
-        else:
-            choices = ", ".join((*SWEEP_STATES, *SWEEP_STATUS_GROUPS))
-            raise InvalidRequest(f"Unknown sweep status {item!r}; one of: {choices}")
-    return statuses
+    found = every_page(
+        _sweeps().list_sweeps,
+        statuses=statuses_wanted(status, SWEEP_STATES, SWEEP_STATUS_GROUPS, "sweep status"),
+        since=api._moment(since, "since"),
+        until=api._moment(until, "until"),
+        backend=backend,
+    )
+    return [Sweep(info["id"], info) for info in found]
