@@ -679,18 +679,19 @@ class SlurmBackend(Backend):
         self._clean_up_arrays(arrays, folders, listed_at)
         return states
 
-    def _run_quietly(self, name: str, *args: str) -> None:
-        """Run a SLURM command whose failure is only worth a warning: the next poll, which
-        sees the same job in the same state, runs it again."""
+    def _run_quietly(self, name: str, *args: str) -> bool:
+        """Run a SLURM command whose failure is only worth a warning (the next poll, which
+        sees the same job in the same state, runs it again); whether it did its work."""
         try:
             result = self._run(name, *args)
         except BackendUnavailable as e:
             self.log.warning("jupyter-jobs: %s", e)
-            return
+            return False
         if result.returncode != 0:
             self.log.warning(
                 "jupyter-jobs: %s %s failed: %s", name, " ".join(args), result.stderr.strip()
             )
+        return result.returncode == 0
 
     @staticmethod
     def _is_ours(slurm_job: SlurmJob, jobdir: JobDirectory) -> bool:

@@ -32,9 +32,9 @@ from .slurm_states import SlurmJob, parse_job
 
 WAITING_REASONS = ("Dependency", "DependencyNeverSatisfied")
 
-# Runs a SLURM command given as an argument list (scancel, scontrol); a failure is only
-# logged: the next poll tries again.
-Command = Callable[..., None]
+# Runs a SLURM command given as an argument list (scancel, scontrol): whether it did. A
+# failure is only logged: the next poll tries again.
+Command = Callable[..., bool]
 
 
 def dependency_args(spec: JobSpec, backend_name: str) -> list[str]:
@@ -89,9 +89,12 @@ def chained_state(
     """A chained job in SLURM's words (reason Dependency, DependencyNeverSatisfied) in
     ours; cancelled if a dependency finally ended otherwise than required, pointed at the
     dependencies' new SLURM jobs if they were retried. run runs a SLURM command."""
-    if slurm_job.reason not in WAITING_REASONS and not (
-        slurm_job.state == "CANCELLED" and not jobdir.cancel_requested()
-    ):
+    # SLURM gives no reason for a while after a submit or an update (before its scheduler
+    # looks at the job again): it is still held then.
+    held = slurm_job.reason in WAITING_REASONS or (
+        slurm_job.state == "PENDING" and slurm_job.reason is None
+    )
+    if not held and not (slurm_job.state == "CANCELLED" and not jobdir.cancel_requested()):
         return state
     try:
         spec = jobdir.read_spec()
@@ -101,10 +104,11 @@ def chained_state(
         return state
     waiting, blocked = judge(spec.after, spec.after_condition)
     if blocked is not None and (slurm_job.final or slurm_job.reason != "Dependency"):
-        if not slurm_job.final:  # kept pending for ever: SLURM does not drop it itself
-            run("scancel", str(slurm_job.job_id))
+        # Kept pending for ever otherwise: SLURM does not drop it itself. It never ran: once
+        # scancel took it, nothing of it is left to wait for.
+        gone = slurm_job.final or run("scancel", str(slurm_job.job_id))
         return BackendState(
-            alive=not slurm_job.final,
+            alive=not gone,
             status="cancelled",
             reason=blocked.reason,
             error=blocked.error,
