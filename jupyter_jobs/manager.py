@@ -46,8 +46,9 @@ from .jobdir import (
 from .parameters import notebook_parameters
 from .private import ensure_private_root, make_private_dir, private_copy
 from .processes import kill_job_processes
-from .reconcile import active_changes, final_changes, killed_by_signal, vanished_changes
+from .reconcile import active_changes, final_changes, vanished_changes
 from .results import list_results, load_code
+from .runner.dependencies import killed_by_signal
 from .store import JobRecord, JobStore
 from .time_limits import time_limit_seconds
 from .validation import (
@@ -694,7 +695,8 @@ class JobManager:
     ) -> None:
         """Take the final status the runner recorded (or retry an attempt the backend ended)."""
         error = runner.get("error")
-        if runner["status"] == "failed" and killed_by_signal(error) and backend:
+        by_signal = runner["status"] == "failed" and killed_by_signal(error)
+        if by_signal and backend:
             # Killed by a signal: the backend may know why (a time limit, a node failure).
             state = backend.poll([(record, jobdir)]).get(record.id) or state
             if state is not None and retry_due(record, jobdir, runner, state):
@@ -702,6 +704,8 @@ class JobManager:
                 return
             if state is not None and state.error:
                 error = {**state.error, "runner": error}
+        if by_signal:  # not retried: jobs chained to it, which wait while it might be, go on
+            record_decided_end(jobdir, runner["status"], error)
         self._apply(record, final_changes(record, jobdir, runner, error, state))
 
     def _revisit_presumed_failures(self) -> None:

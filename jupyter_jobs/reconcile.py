@@ -73,16 +73,6 @@ def final_changes(
     }
 
 
-def killed_by_signal(error: dict[str, Any] | None) -> bool:
-    """Whether the runner's error says a signal stopped the work: the runner's own (a
-    "signal"), or a script's (a negative exit code). The backend may know why."""
-    if not error:
-        return False
-    exit_code = error.get("exit_code")
-    negative = isinstance(exit_code, int) and not isinstance(exit_code, bool) and exit_code < 0
-    return bool(error.get("signal")) or negative
-
-
 def vanished_changes(jobdir: JobDirectory, state: BackendState) -> dict[str, Any]:
     """A job the backend no longer runs, whose runner recorded no end."""
     if jobdir.cancel_requested():

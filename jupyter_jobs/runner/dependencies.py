@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..jobdir import FINAL_STATES, JobDirectory
+from ..jobdir import FINAL_STATES, DamagedFile, JobDirectory
 
 CONDITIONS = ("completed", "finished")
 CHECK_SECONDS = 0.5
@@ -43,18 +43,44 @@ def ended_as(dependency: dict[str, Any]) -> str | None:
     Its runner's status.json says so (a deleted job directory reads as failed). A runner
     that died without saying so leaves the end the manager decided for it. A job that
     never ran has none: a cancel asked before it started, or SLURM's own final state for
-    it, tells how it ended.
+    it, tells how it ended. A runner that recorded its failure when a signal stopped it,
+    with retries left, has not ended the job: the manager may run it again (a SLURM node
+    failure), or says it ended (decided-end.json).
     """
     jobdir = JobDirectory(dependency["job_dir"])
-    status = (jobdir.read_status() or {}).get("status")
-    if status in FINAL_STATES:
-        return str(status)
+    runner = jobdir.read_status() or {}
+    status = runner.get("status")
     decided = _read_object(jobdir.path / DECIDED_END_NAME)
+    if status in FINAL_STATES and not (_may_be_retried(jobdir, runner) and not decided):
+        return str(status)
     if decided.get("status") in FINAL_STATES:
         return str(decided["status"])
     if status is None and _read_object(jobdir.path / SLURM_STATE_NAME).get("job_state"):
         return "cancelled" if jobdir.cancel_requested() else "failed"
     return None
+
+
+def killed_by_signal(error: dict[str, Any] | None) -> bool:
+    """Whether the runner's error says a signal stopped the work: the runner's own (a
+    "signal"), or a script's (a negative exit code). The backend may know why."""
+    if not error:
+        return False
+    exit_code = error.get("exit_code")
+    negative = isinstance(exit_code, int) and not isinstance(exit_code, bool) and exit_code < 0
+    return bool(error.get("signal")) or negative
+
+
+def _may_be_retried(jobdir: JobDirectory, runner: dict[str, Any]) -> bool:
+    """Whether the runner failed by a signal, which the backend may have sent for no fault
+    of the job's own (a node failure), while the job has retries left."""
+    if runner.get("status") != "failed" or not killed_by_signal(runner.get("error")):
+        return False
+    try:
+        max_retries = jobdir.read_spec().max_retries
+    except (OSError, DamagedFile):
+        return False
+    attempt = runner.get("attempt")
+    return isinstance(attempt, int) and attempt <= max_retries
 
 
 def _read_object(path: Any) -> dict[str, Any]:
