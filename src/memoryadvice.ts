@@ -69,6 +69,11 @@ export interface IMemoryFacts {
    */
   status_reason?: string | null;
   /**
+   * The job's error: without cgroups SLURM ends such a job as FAILED, and
+   * only the error's message says it was its memory.
+   */
+  error?: { message?: string | null } | null;
+  /**
    * The job's usage summary.
    */
   usage?: { peak_rss_bytes?: number | null } | null;
@@ -138,7 +143,10 @@ export function memoryAdvice(
   const ratio = peakBytes === null ? null : peakBytes / requested;
   let kind: IMemoryAdvice['kind'];
   let needed: number;
-  if (killedForMemory(facts.status_reason)) {
+  if (
+    killedForMemory(facts.status_reason) ||
+    killedForMemory(facts.error?.message)
+  ) {
     kind = 'killed';
     needed = Math.max(2 * requested, (peakBytes ?? 0) * HEADROOM);
   } else if (ratio !== null && ratio >= threshold) {

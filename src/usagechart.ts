@@ -196,6 +196,7 @@ export class JobUsageView extends Panel {
     const advice = memoryAdvice({
       resources: job.resources,
       status_reason: job.status_reason,
+      error: job.error,
       usage: jobUsage(job)
     });
     this._advice.node.textContent = '';

@@ -93,6 +93,29 @@ describe('memoryadvice', () => {
       expect(advice!.suggested).toBe('768M');
     });
 
+    it('should see a kill for memory in the error of a job SLURM ended as FAILED', () => {
+      // As the SLURM backend reports it on a cluster without cgroups.
+      const advice = memoryAdvice({
+        resources: { memory: '400M' },
+        status_reason: 'FAILED',
+        error: {
+          message:
+            'The job used more memory than it asked for and SLURM killed it (FAILED, memory limit exceeded)'
+        },
+        usage: { peak_rss_bytes: null }
+      });
+      expect(advice!.kind).toBe('killed');
+      expect(advice!.suggested).toBe('1G');
+      expect(
+        memoryAdvice({
+          resources: { memory: '400M' },
+          status_reason: 'FAILED',
+          error: { message: 'ZeroDivisionError: division by zero' },
+          usage: { peak_rss_bytes: 100 * MIB }
+        })
+      ).toBeNull();
+    });
+
     it('should follow the threshold given', () => {
       const facts = {
         resources: { memory: '1G' },
