@@ -203,18 +203,21 @@ export class JobUsageView extends Panel {
     if (advice) {
       const peak =
         advice.peakBytes === null ? '' : formatSize(advice.peakBytes);
+      // What was asked for, in the words it was asked (`--mem=1G`): a
+      // conversion to decimal units would not match anything the user wrote.
+      const asked = `--mem=${String(job.resources?.memory ?? '').trim()}`;
       this._advice.node.textContent =
         advice.kind === 'killed'
           ? this._trans.__(
-              'The job was stopped for using more memory than the %1 it asked for. Ask for %2 next time.',
-              formatSize(advice.requestedBytes),
+              'The job was stopped for using more memory than it asked for (%1). Ask for %2 next time.',
+              asked,
               advice.suggested
             )
           : this._trans.__(
-              'The job used up to %1 of the %2 of memory it asked for (%3). Ask for %4 next time.',
+              'The job used up to %1, %2 of the memory it asked for (%3). Ask for %4 next time.',
               peak,
-              formatSize(advice.requestedBytes),
               `${Math.round((advice.ratio ?? 0) * 100)}%`,
+              asked,
               advice.suggested
             );
       this._advice.node.dataset.suggested = advice.suggested;

@@ -131,7 +131,9 @@ describe('JobUsageView', () => {
       }
     } as any);
     const advice = view.node.querySelector('.jp-JobUsage-advice')!;
-    expect(advice.textContent).toContain('Ask for');
+    expect(advice.textContent).toContain(
+      'of the memory it asked for (--mem=1G). Ask for'
+    );
     const button = advice.querySelector('button')!;
     const suggested = (advice as HTMLElement).dataset.suggested;
     expect(button.textContent).toBe(`Run again with ${suggested}`);
