@@ -106,7 +106,8 @@ export class JobView extends Panel {
     this._manager = options.manager;
     this._jobId = options.jobId;
     this._trans = (options.translator ?? nullTranslator).load('jupyter_jobs');
-    this.id = `jupyter-jobs-view-${options.jobId}`;
+    // Not the id of the main area widget around it (`jupyter-jobs-view-…`): ids are unique.
+    this.id = `jupyter-jobs-job-${options.jobId}`;
     this.title.closable = true;
 
     this._summary = new Widget();

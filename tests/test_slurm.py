@@ -147,12 +147,21 @@ async def test_parameterised_notebook_runs_with_its_resources(jobs, root):
     assert script.splitlines()[-1].startswith("exec ")
 
 
-async def test_a_script_runs_with_its_arguments(jobs, root):
-    (root / "args.py").write_text("import sys\nprint(sys.argv[1:])\n")
+async def test_a_script_runs_with_its_arguments_and_its_usage_is_sampled_on_its_node(jobs, root):
+    # (It holds 64 MiB past the runner's second sample, 2 s in.)
+    (root / "args.py").write_text(
+        "import sys, time\nblock = b'x' * (64 * 2**20)\ntime.sleep(2.5)\nprint(sys.argv[1:])\n"
+    )
     job = await jobs.submit("args.py", parameters={"rows": 3, "mode": "fast"})
     job = await jobs.wait_for(job["id"])
     assert job["status"] == "completed", job
     assert "['--rows', '3', '--mode', 'fast']" in stdout_text((await jobs.log(job["id"]))["events"])
+    # The runner sampled the script on the node SLURM gave it, as a local job is sampled
+    usage = job["usage"]
+    assert usage["peak_rss_bytes"] >= 64 * 2**20 and usage["cpu_seconds"] > 0, usage
+    assert usage["rss_bytes"] is None and usage["gpu_memory_bytes"] is None  # ended; no GPU
+    series = await jobs.request("GET", "jobs", job["id"], "usage")
+    assert max(s["rss_bytes"] for s in series["samples"]) >= 64 * 2**20
 
 
 async def test_output_is_live_while_the_job_runs(jobs, root):

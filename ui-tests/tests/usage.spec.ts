@@ -77,6 +77,20 @@ function slurmBytes(size: string): number {
 }
 
 /**
+ * The ids used by more than one element of the page.
+ */
+async function duplicatedIds(page: IJupyterLabPageFixture): Promise<string[]> {
+  return page.evaluate(() => {
+    const seen = new Set<string>();
+    const twice = new Set<string>();
+    document.querySelectorAll('[id]').forEach(node => {
+      (seen.has(node.id) ? twice : seen).add(node.id);
+    });
+    return [...twice];
+  });
+}
+
+/**
  * Click the advice's "Run again with …" button; check that the dialog it
  * opens is for this job's file on SLURM with the proposed memory filled in,
  * and that submitting it sends that memory. Returns the memory proposed.
@@ -93,6 +107,8 @@ async function runAgainWithAdvice(
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog.getByLabel('Memory')).toHaveValue(suggested);
   await expect(dialog.getByLabel('Backend')).toHaveValue('slurm');
+  // The panel, the job's view and the dialog side by side: no id twice.
+  expect(await duplicatedIds(page)).toEqual([]);
   const posted = page.waitForRequest(
     request =>
       request.method() === 'POST' &&
