@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +28,56 @@ def test_example_notebooks_have_a_parameters_cell(name: str) -> None:
     for parameter in ("epochs", "learning_rate", "seed"):
         assert f"{parameter} = " in tagged[0].source
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_start_script_installs_what_the_digits_and_sweep_examples_import() -> None:
+    # (The README's walkthrough once failed on a fresh machine: "No module named 'numpy'".)
+    start = (EXAMPLES.parent / "scripts" / "start.sh").read_text()
+    assert re.search(r"^python -m pip install .* -r examples/requirements\.txt", start, re.M)
+    listed = {
+        re.split(r"[\s<>=~!\[#;]", line.strip(), maxsplit=1)[0].lower()
+        for line in (EXAMPLES / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    }
+    installed = _with_dependencies(listed | {"jupyter-jobs"})
+    providers = importlib.metadata.packages_distributions()
+    digits = nbformat.read(str(EXAMPLES / "train_digits.ipynb"), as_version=4)
+    sources = [c.source for c in digits.cells if c.cell_type == "code"]
+    sources.append((EXAMPLES / "sweep.py").read_text())
+    for module in sorted(set().union(*map(_third_party_imports, sources))):
+        if module == "jupyter_jobs":
+            continue
+        dists = {d.lower() for d in providers.get(module, [])}
+        assert dists & installed, f"{module} ({dists}) is in no requirement of start.sh"
+
+
+def _third_party_imports(source: str) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names)
+
+
+def _with_dependencies(names: set[str]) -> set[str]:
+    """The distributions named and everything they require (installed ones; extras left out)."""
+    seen: set[str] = set()
+    todo = [n.lower().replace("_", "-") for n in names]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for requirement in requires:
+            if "extra ==" not in requirement:
+                todo.append(re.split(r"[\s<>=~!\[;(]", requirement, maxsplit=1)[0].lower())
+    return {n.replace("_", "-") for n in seen} | seen
 
 
 def test_digits_notebook_trains_and_records_its_metrics_and_model(work: Path) -> None:

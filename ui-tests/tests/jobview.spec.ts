@@ -125,6 +125,21 @@ test.describe('Job view', () => {
       view.locator('.jp-JobNotebook-cell .jp-RenderedMarkdown h1')
     ).toHaveText(/A job for the UI tests/);
 
+    // Sources collapse as in a notebook, with the cell's input collapser.
+    const index = await first.getAttribute('data-cell-index');
+    const firstByIndex = view.locator(
+      `.jp-JobNotebook-cell[data-cell-index="${index}"]`
+    );
+    await firstByIndex.locator('.jp-InputCollapser').click();
+    await expect(firstByIndex.locator('.jp-InputPlaceholder')).toBeVisible();
+    // (The placeholder previews the source's first line; the editor is gone.)
+    await expect(firstByIndex.locator('.jp-InputArea-editor')).toBeHidden();
+    await expect(firstByIndex.locator('.jp-OutputArea')).toHaveText(
+      /from the first cell/
+    );
+    await firstByIndex.locator('.jp-InputCollapser').click();
+    await expect(first.locator('.jp-InputArea')).toBeVisible();
+
     await page.contents.uploadContent('', 'text', `${tmpPath}/release`);
     await expect(third).toHaveClass(/jp-mod-failed/, { timeout: 60000 });
     await expect(third.locator('.jp-OutputArea')).toContainText('ValueError');
