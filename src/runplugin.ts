@@ -177,10 +177,16 @@ export const runPlugin: JupyterFrontEndPlugin<void> = {
           return null;
         }
         const { runAsJob } = await import('./actions');
+        // Unless told otherwise, the memory the job's view advises (a job
+        // that came close to its --mem, or was killed for it).
+        const { memoryAdvice } = await import('./memoryadvice');
+        const advice = memoryAdvice(job);
         const made = await runAsJob({
           path: job.path,
           from: job,
-          resources: (args.resources as { [name: string]: any }) ?? undefined,
+          resources:
+            (args.resources as { [name: string]: any }) ??
+            (advice ? { memory: advice.suggested } : undefined),
           manager,
           sweeps,
           contents: app.serviceManager.contents,
