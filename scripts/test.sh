@@ -49,7 +49,10 @@ step "Frontend unit tests (jest)"
 jlpm test
 
 step "Server, runner, backends, API and CLI tests (pytest)"
-python -m pytest
+# Two workers, one per core; a module (or the modules sharing the SLURM cluster) runs whole on
+# one worker: tests/conftest.py groups them. Here rather than in pytest's addopts, so that
+# running one module (pdb, -s, -x) stays a plain serial pytest.
+python -m pytest -n 2 --dist loadgroup
 
 step "Browser tests (galata, Debian chromium, a real JupyterLab)"
 bash ui-tests/run.sh

@@ -25,6 +25,36 @@ pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 FINAL = ("completed", "failed", "cancelled")
 
+# -- running in parallel (pytest-xdist, `--dist loadgroup`) ------------------------------------
+# A module's tests share module-scoped servers and fixtures, so each module runs whole on one
+# worker. Modules that share state of the machine share a group, so they never run at once:
+# - "slurm": the one real cluster. test_slurm fills every node with a blocker job and expects
+#   other jobs to queue behind it, test_slurm_retries takes node2 down, and the others wait for
+#   their jobs to run: any two of them at once would see each other's jobs (or a downed node).
+#   test_private is here for its SLURM job too (its second Unix user is its own, jj-other).
+# test_cron edits this user's one crontab and is the only module that does: its own group.
+# test_two_hosts names its namespaces by pid and picks an unused subnet: safe beside others.
+# Ports are free ones picked per server, and tmp_path is per worker: nothing else is shared.
+# A new module that submits to SLURM joins SLURM_MODULES.
+SLURM_MODULES = {
+    "test_slurm",
+    "test_slurm_retries",
+    "test_slurm_sweeps",
+    "test_chains",
+    "test_no_stall",
+    "test_private",
+}
+
+
+def xdist_group(module_name: str) -> str:
+    return "slurm" if module_name in SLURM_MODULES else module_name
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks to group the tests
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(xdist_group(item.path.stem)))
+
 
 @pytest.fixture(autouse=True)
 def no_job_outlives_its_test(tmp_path: Path):

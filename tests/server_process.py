@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -14,7 +15,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-TOKEN = "restart-test-token"
+# One token per test process: a request that reaches another pytest-xdist worker's server (on
+# a port reused meanwhile) is refused, never answered by the wrong server.
+TOKEN = f"test-token-{os.getpid()}-{secrets.token_hex(4)}"
+PORT_IN_USE = "is already in use"
 
 
 def free_port() -> int:
@@ -66,11 +70,23 @@ class ServerProcess:
         self.port = 0
 
     def start(self) -> None:
+        # The free port may be taken before the server binds it (by a kernel, or another
+        # worker's server): with no port retries the server then exits saying so, rather than
+        # listening on a port this object does not know, and it is started again elsewhere.
+        for _ in range(5):
+            if self._start_on_a_free_port():
+                return
+        raise AssertionError(f"no free port held long enough: {self.log_path.read_text()}")
+
+    def _start_on_a_free_port(self) -> bool:
+        """Start on a free port and wait until it answers; False if the port was taken."""
         self.port = free_port()
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(self.config_dir), **self.env)
+        command = [sys.executable, "-m", "jupyter_server", f"--port={self.port}"]
+        log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [*self.launcher, sys.executable, "-m", "jupyter_server", f"--port={self.port}"],
+                [*self.launcher, *command, "--ServerApp.port_retries=0"],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -80,10 +96,15 @@ class ServerProcess:
         deadline = time.monotonic() + 60
         while True:
             try:
-                self.request("GET", "jobs")
-                return
-            except (urllib.error.URLError, ConnectionError):
-                assert self.proc.poll() is None, self.log_path.read_text()
+                self.request("GET", "jobs", timeout=10)
+                return True
+            except OSError:  # not listening yet, or another's port (URLError, a timeout)
+                if self.proc.poll() is not None:
+                    with open(self.log_path, "rb") as log:
+                        log.seek(log_start)
+                        if PORT_IN_USE in log.read().decode(errors="replace"):
+                            return False
+                    raise AssertionError(self.log_path.read_text()) from None
                 assert time.monotonic() < deadline, self.log_path.read_text()
                 time.sleep(0.2)
 
@@ -96,12 +117,12 @@ class ServerProcess:
             self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=timeout)
 
-    def request(self, method: str, path: str, body: Any = None) -> Any:
+    def request(self, method: str, path: str, body: Any = None, timeout: float = 30) -> Any:
         url = f"http://{self.address}:{self.port}/jupyter-jobs/{path}"
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Authorization", f"token {TOKEN}")
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             text = response.read().decode()
             return json.loads(text) if text else None
 
