@@ -8,6 +8,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator } from '@jupyterlab/translation';
 import { closeIcon, redoIcon, stopIcon } from '@jupyterlab/ui-components';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import {
   activateOpenView,
@@ -42,6 +43,11 @@ export function addSweepCommands(
   const trans = translator.load('jupyter_jobs');
   const { commands, shell } = app;
   const sweepIdArgs = itemIdArgs(trans.__('The sweep id'));
+  // The sweep a command names, if it is known and finished.
+  const finishedSweep = (args: ReadonlyPartialJSONObject) => {
+    const sweep = sweeps.get(itemId(args));
+    return sweep && !isSweepActive(sweep.status) ? sweep : undefined;
+  };
 
   commands.addCommand(CommandIDs.openSweep, {
     describedBy: sweepIdArgs,
@@ -133,10 +139,7 @@ export function addSweepCommands(
     describedBy: sweepIdArgs,
     label: trans.__('Re-run Sweep'),
     caption: trans.__('Run the whole grid again as a new sweep'),
-    isEnabled: args => {
-      const sweep = sweeps.get(itemId(args));
-      return !!sweep && !isSweepActive(sweep.status);
-    },
+    isEnabled: args => !!finishedSweep(args),
     execute: args => rerun(itemId(args), false)
   });
 
@@ -144,14 +147,7 @@ export function addSweepCommands(
     describedBy: sweepIdArgs,
     label: trans.__('Re-run Failed Runs'),
     caption: trans.__('Run the failed runs again as a new sweep'),
-    isEnabled: args => {
-      const sweep = sweeps.get(itemId(args));
-      return (
-        !!sweep &&
-        !isSweepActive(sweep.status) &&
-        (sweep.progress?.failed ?? 0) > 0
-      );
-    },
+    isEnabled: args => (finishedSweep(args)?.progress?.failed ?? 0) > 0,
     execute: args => rerun(itemId(args), true)
   });
 
@@ -159,10 +155,7 @@ export function addSweepCommands(
     describedBy: sweepIdArgs,
     label: trans.__('Remove Sweep'),
     caption: trans.__('Remove the finished sweep, its runs and their files'),
-    isEnabled: args => {
-      const sweep = sweeps.get(itemId(args));
-      return !!sweep && !isSweepActive(sweep.status);
-    },
+    isEnabled: args => !!finishedSweep(args),
     execute: async args => {
       const { removeSweep } = await import('./sweepactions');
       return removeSweep(sweeps, itemId(args), trans);
