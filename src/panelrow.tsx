@@ -1,0 +1,110 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { LabIcon } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+
+import { IconButton } from './iconbutton';
+import { statusIcon, statusLabel } from './icons';
+import { JobStatus } from './tokens';
+
+/**
+ * What the rows of the Jobs panel (a job, a sweep) share: an item that
+ * opens on click, with a status, a name, action buttons and details.
+ */
+export function PanelRow(props: {
+  /**
+   * The classes of the item (`jp-JobsPanel-item`, modifiers).
+   */
+  className: string;
+  /**
+   * The `data-*` attributes that name what the row shows.
+   */
+  data: { [name: `data-${string}`]: string };
+  /**
+   * The tooltip.
+   */
+  title: string;
+  /**
+   * Open what the row shows.
+   */
+  onOpen: () => void;
+  children?: React.ReactNode;
+}): JSX.Element {
+  return (
+    <li
+      className={props.className}
+      {...props.data}
+      title={props.title}
+      onClick={props.onOpen}
+    >
+      {props.children}
+    </li>
+  );
+}
+
+/**
+ * The status of a row: its icon and label.
+ */
+export function StatusBadge(props: {
+  status: JobStatus;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const Status = statusIcon(props.status);
+  return (
+    <span className="jp-JobsPanel-status jp-JobsStatus">
+      <span className="jp-JobsStatus-icon">
+        <Status.react tag="span" />
+      </span>
+      <span className="jp-JobsStatus-label">
+        {statusLabel(props.status, props.trans)}
+      </span>
+    </span>
+  );
+}
+
+/**
+ * The name of a row: a button that opens what the row shows.
+ */
+export function RowName(props: {
+  name: string;
+  onOpen: () => void;
+}): JSX.Element {
+  return (
+    <button
+      type="button"
+      className="jp-JobsPanel-name"
+      onClick={event => {
+        event.stopPropagation();
+        props.onOpen();
+      }}
+    >
+      {props.name}
+    </button>
+  );
+}
+
+/**
+ * An icon button of a row that runs a command on the row's item (`{id}`).
+ */
+export function RowCommandButton(props: {
+  commands: CommandRegistry;
+  command: string;
+  id: string;
+  icon: LabIcon;
+  label: string;
+  className: string;
+  disabled?: boolean;
+}): JSX.Element {
+  const { commands, command, id } = props;
+  return (
+    <IconButton
+      icon={props.icon}
+      label={props.label}
+      className={props.className}
+      disabled={props.disabled}
+      onClick={() => {
+        void commands.execute(command, { id });
+      }}
+    />
+  );
+}
