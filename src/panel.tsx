@@ -21,6 +21,7 @@ import { isActive, isFinal } from './model';
 import { JobItem } from './jobrow';
 import { SchedulesSection } from './schedulessection';
 import { isSweep, panelEntries, sweepRuns, SweepItem } from './sweeprow';
+import { SecondTicker } from './ticker';
 import {
   ACTIVE_STATUSES,
   IJob,
@@ -231,7 +232,7 @@ export class JobsSection extends ReactWidget {
     if (this.isDisposed) {
       return;
     }
-    this._stopTimer();
+    this._ticker.dispose();
     this._manager.changed.disconnect(this._onChanged, this);
     this._sweeps?.changed.disconnect(this._onChanged, this);
     super.dispose();
@@ -239,13 +240,13 @@ export class JobsSection extends ReactWidget {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._startTimer();
+    this._ticker.start();
     this.update();
   }
 
   protected onBeforeHide(msg: Message): void {
     super.onBeforeHide(msg);
-    this._stopTimer();
+    this._ticker.stop();
   }
 
   /**
@@ -423,24 +424,6 @@ export class JobsSection extends ReactWidget {
     }
   }
 
-  private _startTimer(): void {
-    if (this._timer === null) {
-      // The elapsed times of running jobs move every second.
-      this._timer = window.setInterval(() => {
-        if (this._manager.jobs.some(job => isActive(job.status))) {
-          this.update();
-        }
-      }, 1000);
-    }
-  }
-
-  private _stopTimer(): void {
-    if (this._timer !== null) {
-      window.clearInterval(this._timer);
-      this._timer = null;
-    }
-  }
-
   private _manager: IJobsManager;
   private _sweeps: ISweepsManager | null;
   private _commands: CommandRegistry;
@@ -450,7 +433,12 @@ export class JobsSection extends ReactWidget {
   private _statusFilter = '';
   private _search = '';
   private _expanded = new Set<string>();
-  private _timer: number | null = null;
+  // The elapsed times of running jobs move every second.
+  private _ticker = new SecondTicker(() => {
+    if (this._manager.jobs.some(job => isActive(job.status))) {
+      this.update();
+    }
+  });
 }
 
 /**
