@@ -5,7 +5,7 @@ import * as React from 'react';
 
 import { CommandIDs } from './commands';
 import { formatDuration, isActive, isFinal } from './model';
-import { PanelRow, RowCommandButton, RowName, StatusBadge } from './panelrow';
+import { PanelRow, RowActions, RowName, StatusBadge } from './panelrow';
 import { ProgressBar } from './progressbar';
 import { IJob, IJobsManager } from './tokens';
 
@@ -74,39 +74,31 @@ export function JobItem(props: {
     >
       <StatusBadge status={job.status} trans={trans} />
       <RowName name={job.name} onOpen={open} />
-      <span className="jp-JobsPanel-actions">
-        {isActive(job.status) && (
-          <RowCommandButton
-            commands={commands}
-            command={CommandIDs.cancel}
-            id={job.id}
-            icon={stopIcon}
-            label={trans.__('Cancel job')}
-            className="jp-JobsPanel-cancel"
-            disabled={job.status === 'cancelling'}
-          />
-        )}
-        {isFinal(job.status) && (
-          <RowCommandButton
-            commands={commands}
-            command={CommandIDs.rerun}
-            id={job.id}
-            icon={redoIcon}
-            label={trans.__('Re-run job')}
-            className="jp-JobsPanel-rerun"
-          />
-        )}
-        {isFinal(job.status) && (
-          <RowCommandButton
-            commands={commands}
-            command={CommandIDs.remove}
-            id={job.id}
-            icon={closeIcon}
-            label={trans.__('Remove job')}
-            className="jp-JobsPanel-remove"
-          />
-        )}
-      </span>
+      <RowActions
+        commands={commands}
+        id={job.id}
+        actions={[
+          isActive(job.status) && {
+            command: CommandIDs.cancel,
+            icon: stopIcon,
+            label: trans.__('Cancel job'),
+            className: 'jp-JobsPanel-cancel',
+            disabled: job.status === 'cancelling'
+          },
+          isFinal(job.status) && {
+            command: CommandIDs.rerun,
+            icon: redoIcon,
+            label: trans.__('Re-run job'),
+            className: 'jp-JobsPanel-rerun'
+          },
+          isFinal(job.status) && {
+            command: CommandIDs.remove,
+            icon: closeIcon,
+            label: trans.__('Remove job'),
+            className: 'jp-JobsPanel-remove'
+          }
+        ]}
+      />
       <div className="jp-JobsPanel-details">
         <span className="jp-JobsPanel-backend" title={trans.__('Backend')}>
           {job.backend}

@@ -84,27 +84,49 @@ export function RowName(props: {
 }
 
 /**
- * An icon button of a row that runs a command on the row's item (`{id}`).
+ * An action of a row: an icon button running a command on the row's item.
  */
-export function RowCommandButton(props: {
-  commands: CommandRegistry;
+export interface IRowAction {
+  /**
+   * The command, run with `{id}`.
+   */
   command: string;
-  id: string;
   icon: LabIcon;
+  /**
+   * The accessible name and tooltip.
+   */
   label: string;
   className: string;
   disabled?: boolean;
+}
+
+/**
+ * The action buttons of a row; `false` entries (actions that do not apply
+ * to the item's status) are left out.
+ */
+export function RowActions(props: {
+  commands: CommandRegistry;
+  id: string;
+  actions: ReadonlyArray<IRowAction | false>;
 }): JSX.Element {
-  const { commands, command, id } = props;
+  const { commands, id } = props;
   return (
-    <IconButton
-      icon={props.icon}
-      label={props.label}
-      className={props.className}
-      disabled={props.disabled}
-      onClick={() => {
-        void commands.execute(command, { id });
-      }}
-    />
+    <span className="jp-JobsPanel-actions">
+      {props.actions.map(
+        action =>
+          action && (
+            <IconButton
+              key={action.command}
+              icon={action.icon}
+              label={action.label}
+              className={action.className}
+              disabled={action.disabled}
+              onClick={() => {
+                void commands.execute(action.command, { id });
+              }}
+            />
+          )
+      )}
+    </span>
   );
 }

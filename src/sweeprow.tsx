@@ -11,7 +11,7 @@ import * as React from 'react';
 import { CommandIDs } from './commands';
 import { ProgressBar } from './progressbar';
 import { compareNewestFirst, parseTime } from './model';
-import { PanelRow, RowCommandButton, RowName, StatusBadge } from './panelrow';
+import { PanelRow, RowActions, RowName, StatusBadge } from './panelrow';
 import { isSweepActive } from './sweepcache';
 import { IJob, ISweep, JobStatus } from './tokens';
 
@@ -133,27 +133,25 @@ export function SweepItem(props: {
       </button>
       <StatusBadge status={sweep.status as JobStatus} trans={trans} />
       <RowName name={sweep.name} onOpen={open} />
-      <span className="jp-JobsPanel-actions">
-        {isSweepActive(sweep.status) ? (
-          <RowCommandButton
-            commands={commands}
-            command={CommandIDs.cancelSweep}
-            id={sweep.id}
-            icon={stopIcon}
-            label={trans.__('Cancel sweep')}
-            className="jp-JobsPanel-cancel"
-          />
-        ) : (
-          <RowCommandButton
-            commands={commands}
-            command={CommandIDs.removeSweep}
-            id={sweep.id}
-            icon={closeIcon}
-            label={trans.__('Remove sweep')}
-            className="jp-JobsPanel-remove"
-          />
-        )}
-      </span>
+      <RowActions
+        commands={commands}
+        id={sweep.id}
+        actions={[
+          isSweepActive(sweep.status)
+            ? {
+                command: CommandIDs.cancelSweep,
+                icon: stopIcon,
+                label: trans.__('Cancel sweep'),
+                className: 'jp-JobsPanel-cancel'
+              }
+            : {
+                command: CommandIDs.removeSweep,
+                icon: closeIcon,
+                label: trans.__('Remove sweep'),
+                className: 'jp-JobsPanel-remove'
+              }
+        ]}
+      />
       <div className="jp-JobsPanel-details">
         <span className="jp-JobsPanel-backend">
           {trans.__('sweep · %1', sweep.backend)}
