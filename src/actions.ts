@@ -1,20 +1,14 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
-import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 
+import { hasStatus } from './errors';
+import { removeOrAskToForce } from './forceremove';
 import { IJob, IJobsManager } from './tokens';
 
-/**
- * Whether an error is an HTTP answer with the given status.
- */
-export function hasStatus(reason: unknown, status: number): boolean {
-  return (
-    reason instanceof ServerConnection.ResponseError &&
-    reason.response.status === status
-  );
-}
+// Kept here for the modules that imported them from the actions.
+export { hasStatus, reportError } from './errors';
 
 /**
  * Offer to save a document with unsaved changes before running it.
@@ -56,56 +50,28 @@ export async function saveFirst(
 export { IRunOptions, runAsJob } from './submit';
 
 /**
- * Tell the user an action failed, with the server's message.
- */
-export function reportError(title: string, reason: unknown): Promise<void> {
-  const message =
-    reason instanceof Error ? reason.message : String(reason ?? '');
-  return showErrorMessage(title, message);
-}
-
-/**
  * Remove a job; when the server refuses because its output was never opened
  * (409), ask before removing it anyway.
  *
  * @returns whether the job was removed.
  */
-export async function removeJob(
+export function removeJob(
   manager: IJobsManager,
   id: string,
   trans: TranslationBundle
 ): Promise<boolean> {
-  try {
-    await manager.remove(id);
-    return true;
-  } catch (reason) {
-    if (!hasStatus(reason, 409)) {
-      await reportError(trans.__('The job could not be removed'), reason);
-      return false;
-    }
-    const job = manager.get(id);
-    const answer = await showDialog({
+  return removeOrAskToForce({
+    remove: force => manager.remove(id, force),
+    question: {
       title: trans.__('Remove job?'),
       body: trans.__(
         'The output of “%1” was never opened. Remove the job and its output anyway?',
-        job?.name ?? id
-      ),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Remove') })
-      ]
-    });
-    if (!answer.button.accept) {
-      return false;
-    }
-    try {
-      await manager.remove(id, true);
-      return true;
-    } catch (error) {
-      await reportError(trans.__('The job could not be removed'), error);
-      return false;
-    }
-  }
+        manager.get(id)?.name ?? id
+      )
+    },
+    failedTitle: trans.__('The job could not be removed'),
+    trans
+  });
 }
 
 /**

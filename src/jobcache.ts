@@ -1,5 +1,4 @@
 import { ServerConnection } from '@jupyterlab/services';
-import { JSONExt } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { JobsClient } from './jobclient';
@@ -22,14 +21,18 @@ import {
  * with a `Poll` as fallback; the requests go through a `JobsClient`.
  */
 export class JobsCache
-  extends ServerCache<IJobsManager>
+  extends ServerCache<IJobsManager, IJob>
   implements IJobsManager
 {
   /**
    * Construct a jobs cache.
    */
   constructor(options: JobsCache.IOptions = {}) {
-    super({ ...options, name: 'jupyter-jobs:JobsCache#jobs' });
+    super({
+      ...options,
+      name: 'jupyter-jobs:JobsCache#jobs',
+      compare: compareNewestFirst
+    });
     this._client =
       options.client ??
       new JobsClient({
@@ -57,17 +60,7 @@ export class JobsCache
    * Every known job, newest first.
    */
   get jobs(): ReadonlyArray<IJob> {
-    if (this._sorted === null) {
-      this._sorted = Array.from(this._jobs.values()).sort(compareNewestFirst);
-    }
-    return this._sorted;
-  }
-
-  /**
-   * The last error met talking to the server, cleared by the next success.
-   */
-  get lastError(): string | null {
-    return this._lastError;
+    return this.sortedItems();
   }
 
   /**
@@ -85,48 +78,17 @@ export class JobsCache
   }
 
   /**
-   * One job by id, if known.
-   */
-  get(id: string): IJob | undefined {
-    return this._jobs.get(id);
-  }
-
-  /**
    * Reload the whole list from the server, page by page.
    */
   async refresh(): Promise<void> {
-    const loaded = new Map<string, IJob>();
-    let total = 0;
-    for (let offset = 0; ;) {
+    const { items, total } = await ServerCache.loadPages(async offset => {
       const page = await this._client.list({ limit: this._pageSize, offset });
-      total = page.total;
-      for (const job of page.jobs) {
-        loaded.set(job.id, job);
-      }
-      offset += page.jobs.length;
-      if (page.jobs.length === 0 || offset >= total) {
-        break;
-      }
+      return { items: page.jobs, total: page.total };
+    });
+    if (!this.isDisposed) {
+      this._total = total;
     }
-    if (this.isDisposed) {
-      return;
-    }
-    let changed = !this.isReady || loaded.size !== this._jobs.size;
-    for (const id of Array.from(this._jobs.keys())) {
-      if (!loaded.has(id)) {
-        this._jobs.delete(id);
-        changed = true;
-      }
-    }
-    for (const job of loaded.values()) {
-      changed = this._upsert(job) || changed;
-    }
-    this._total = total;
-    this.markReady();
-    this._lastError = null;
-    if (changed) {
-      this._emitChanged();
-    }
+    this.replaceAll(items);
   }
 
   /**
@@ -134,27 +96,12 @@ export class JobsCache
    * the first time and after the server was unreachable (it may have
    * restarted), otherwise fetch the active jobs and the newest page.
    */
-  async check(): Promise<void> {
-    try {
-      if (!this.isReady || this._failed) {
-        await this.refresh();
-      } else {
-        await this._refreshActive();
-      }
-      this._failed = false;
-      if (this._lastError !== null) {
-        this._lastError = null;
-        this._emitChanged();
-      }
-    } catch (reason) {
-      this._failed = true;
-      const message = (reason as Error).message ?? String(reason);
-      if (message !== this._lastError) {
-        this._lastError = message;
-        this._emitChanged();
-      }
-      throw reason;
-    }
+  check(): Promise<void> {
+    return this.keepingError(() =>
+      !this.isReady || this.lastError !== null
+        ? this.refresh()
+        : this._refreshActive()
+    );
   }
 
   /**
@@ -162,7 +109,7 @@ export class JobsCache
    */
   async submit(request: IJobRequest): Promise<IJob> {
     const job = await this._client.submit(request);
-    this._apply(job);
+    this.applyItem(job);
     return job;
   }
 
@@ -171,7 +118,7 @@ export class JobsCache
    */
   async cancel(id: string): Promise<IJob> {
     const job = await this._client.cancel(id);
-    this._apply(job);
+    this.applyItem(job);
     return job;
   }
 
@@ -184,9 +131,7 @@ export class JobsCache
    */
   async remove(id: string, force = false): Promise<void> {
     await this._client.remove(id, force);
-    if (this._jobs.delete(id)) {
-      this._emitChanged();
-    }
+    this.dropItem(id);
   }
 
   /**
@@ -194,7 +139,7 @@ export class JobsCache
    * and resources.
    */
   async rerun(id: string): Promise<IJob> {
-    const job = this._jobs.get(id) ?? (await this._client.get(id));
+    const job = this.get(id) ?? (await this._client.get(id));
     return this.submit(JobsCache.requestFor(job));
   }
 
@@ -231,7 +176,7 @@ export class JobsCache
    */
   async fetchResults(id: string, markSeen = true): Promise<IJobResults> {
     const answer = await this._client.results(id, markSeen);
-    const job = this._jobs.get(id);
+    const job = this.get(id);
     if (markSeen && job && isFinal(job.status)) {
       this._markFetched(id);
     }
@@ -265,6 +210,30 @@ export class JobsCache
   }
 
   /**
+   * Get one job from the server.
+   */
+  protected getFromServer(id: string): Promise<IJob> {
+    return this._client.get(id);
+  }
+
+  /**
+   * A final status is final: a stale answer that would move a finished job
+   * back to an active state is ignored.
+   */
+  protected merge(previous: IJob, job: IJob): IJob | null {
+    return isFinal(previous.status) && isActive(job.status) ? null : job;
+  }
+
+  /**
+   * Tell of a known job whose status changed.
+   */
+  protected itemUpdated(previous: IJob, job: IJob): void {
+    if (previous.status !== job.status) {
+      this._statusChanged.emit({ job, previous: previous.status });
+    }
+  }
+
+  /**
    * Read a job event: `updated` replaces the job, `removed` drops it, `log`
    * passes the new log events on.
    */
@@ -272,15 +241,13 @@ export class JobsCache
     switch (data.action) {
       case 'updated': {
         const job = data.job as IJob;
-        if (job && job.id && this._upsert(job)) {
-          this._emitChanged();
+        if (job && job.id) {
+          this.applyItem(job);
         }
         break;
       }
       case 'removed': {
-        if (this._jobs.delete(String(data.job_id))) {
-          this._emitChanged();
-        }
+        this.dropItem(String(data.job_id));
         break;
       }
       case 'log': {
@@ -296,57 +263,14 @@ export class JobsCache
     }
   }
 
-  private _emitChanged(): void {
-    this._sorted = null;
-    this.emitChanged();
-  }
-
   /**
    * Note that a job's output (or results) was fetched, as the server did.
    */
   private _markFetched(id: string): void {
-    const job = this._jobs.get(id);
+    const job = this.get(id);
     if (job && !job.output_fetched) {
-      this._jobs.set(id, { ...job, output_fetched: true });
-      this._emitChanged();
+      this.replaceItem({ ...job, output_fetched: true });
     }
-  }
-
-  /**
-   * Merge a job the server answered and notify.
-   */
-  private _apply(job: IJob): void {
-    if (this._upsert(job)) {
-      this._emitChanged();
-    }
-  }
-
-  /**
-   * Insert or update a job; emits `statusChanged` for a known job whose
-   * status changed. Returns whether anything changed.
-   *
-   * #### Notes
-   * A final status is final: a stale answer that would move a finished job
-   * back to an active state is ignored.
-   */
-  private _upsert(job: IJob): boolean {
-    if (this.isDisposed) {
-      return false;
-    }
-    const previous = this._jobs.get(job.id);
-    if (previous) {
-      if (isFinal(previous.status) && isActive(job.status)) {
-        return false;
-      }
-      if (JSONExt.deepEqual(previous as any, job as any)) {
-        return false;
-      }
-    }
-    this._jobs.set(job.id, job);
-    if (previous && previous.status !== job.status) {
-      this._statusChanged.emit({ job, previous: previous.status });
-    }
-    return true;
   }
 
   /**
@@ -362,14 +286,14 @@ export class JobsCache
     let changed = false;
     for (const job of [...activePage.jobs, ...firstPage.jobs]) {
       seen.add(job.id);
-      changed = this._upsert(job) || changed;
+      changed = this.upsert(job) || changed;
     }
     // Jobs we thought active that are neither active nor on the first page
     // any more: ask for them one by one.
-    for (const job of Array.from(this._jobs.values())) {
+    for (const job of Array.from(this.items.values())) {
       if (isActive(job.status) && !seen.has(job.id)) {
         try {
-          changed = this._upsert(await this._client.get(job.id)) || changed;
+          changed = this.upsert(await this._client.get(job.id)) || changed;
         } catch (reason) {
           const status = (reason as ServerConnection.ResponseError).response
             ?.status;
@@ -377,27 +301,22 @@ export class JobsCache
             throw reason;
           }
           if (status === 404) {
-            this._jobs.delete(job.id);
-            changed = true;
+            changed = this.dropItem(job.id, false) || changed;
           }
         }
       }
     }
     if (changed) {
-      this._emitChanged();
+      this.emitChanged();
     }
-    if (firstPage.total !== this._jobs.size) {
+    if (firstPage.total !== this.items.size) {
       await this.refresh();
     }
   }
 
   private _client: JobsClient;
   private _pageSize: number;
-  private _jobs = new Map<string, IJob>();
-  private _sorted: IJob[] | null = null;
   private _total = 0;
-  private _failed = false;
-  private _lastError: string | null = null;
   private _statusChanged = new Signal<IJobsManager, IJobStatusChange>(this);
   private _logReceived = new Signal<IJobsManager, IJobLogChunk>(this);
 }

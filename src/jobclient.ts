@@ -1,6 +1,4 @@
-import { ServerConnection } from '@jupyterlab/services';
-
-import { requestAPI } from './request';
+import { RestClient } from './restclient';
 import {
   IBackendList,
   IJob,
@@ -19,15 +17,12 @@ export const MAX_LOG_TAIL = 10000;
  * The REST client of the jobs end points (`{base}jupyter-jobs/jobs`):
  * requests and answers only, no state.
  */
-export class JobsClient {
+export class JobsClient extends RestClient {
   /**
    * Construct a jobs client.
    */
   constructor(options: JobsClient.IOptions = {}) {
-    const settings = options.serverSettings ?? ServerConnection.makeSettings();
-    this._request =
-      options.request ??
-      ((endPoint, init) => requestAPI<any>(endPoint, settings, init));
+    super('jobs', options);
   }
 
   /**
@@ -43,54 +38,46 @@ export class JobsClient {
     }
     query.set('limit', String(options.limit ?? 1000));
     query.set('offset', String(options.offset ?? 0));
-    const answer = await this._request(`jobs?${query.toString()}`, {
-      method: 'GET'
-    });
-    const jobs: IJob[] = Array.isArray(answer?.jobs) ? answer.jobs : [];
-    return { jobs, total: Number(answer?.total ?? jobs.length) };
+    const answer = await this.httpGet(`${this.path()}?${query.toString()}`);
+    const { items, total } = RestClient.page<IJob>(answer, 'jobs');
+    return { jobs: items, total };
   }
 
   /**
    * One job.
    */
   get(id: string): Promise<IJob> {
-    return this._request(this._path(id), { method: 'GET' });
+    return this.httpGet(this.itemPath(id));
   }
 
   /**
    * Submit a job.
    */
   submit(request: IJobRequest): Promise<IJob> {
-    return this._request('jobs', {
-      method: 'POST',
-      body: JSON.stringify(request)
-    });
+    return this.httpPost(this.path(), request);
   }
 
   /**
    * Cancel a job; resolves with the job as it now is.
    */
   cancel(id: string): Promise<IJob> {
-    return this._request(`${this._path(id)}/cancel`, { method: 'POST' });
+    return this.httpPost(this.itemPath(id, 'cancel'));
   }
 
   /**
    * Remove a finished job; rejects with a 409 response error when its
    * output was never fetched and `force` is not set.
    */
-  async remove(id: string, force = false): Promise<void> {
-    await this._request(`${this._path(id)}${force ? '?force=true' : ''}`, {
-      method: 'DELETE'
-    });
+  remove(id: string, force = false): Promise<void> {
+    return this.httpDelete(`${this.itemPath(id)}${force ? '?force=true' : ''}`);
   }
 
   /**
    * A page of a job's log: events after the seq `after`.
    */
   log(id: string, after: number, limit = 1000): Promise<ILogPage> {
-    return this._request(
-      `${this._path(id)}/log?after=${after}&limit=${limit}`,
-      { method: 'GET' }
+    return this.httpGet(
+      `${this.itemPath(id, 'log')}?after=${after}&limit=${limit}`
     );
   }
 
@@ -99,9 +86,7 @@ export class JobsClient {
    */
   logTail(id: string, count: number): Promise<ILogPage> {
     const tail = Math.max(0, Math.min(MAX_LOG_TAIL, Math.floor(count)));
-    return this._request(`${this._path(id)}/log?tail=${tail}`, {
-      method: 'GET'
-    });
+    return this.httpGet(`${this.itemPath(id, 'log')}?tail=${tail}`);
   }
 
   /**
@@ -109,7 +94,7 @@ export class JobsClient {
    * server marks it as fetched.
    */
   output(id: string): Promise<any> {
-    return this._request(`${this._path(id)}/output`, { method: 'GET' });
+    return this.httpGet(this.itemPath(id, 'output'));
   }
 
   /**
@@ -118,9 +103,9 @@ export class JobsClient {
    */
   async results(id: string, markSeen = true): Promise<IJobResults> {
     const query = markSeen ? '' : '?mark_seen=false';
-    const answer = await this._request(`${this._path(id)}/results${query}`, {
-      method: 'GET'
-    });
+    const answer = await this.httpGet(
+      `${this.itemPath(id, 'results')}${query}`
+    );
     return {
       results: Array.isArray(answer?.results) ? answer.results : [],
       load_code: answer?.load_code ?? null
@@ -131,14 +116,8 @@ export class JobsClient {
    * The backends of the server.
    */
   backends(): Promise<IBackendList> {
-    return this._request('backends', { method: 'GET' });
+    return this.httpGet('backends');
   }
-
-  private _path(id: string): string {
-    return `jobs/${encodeURIComponent(id)}`;
-  }
-
-  private _request: JobsClient.RequestFunction;
 }
 
 /**
@@ -146,26 +125,12 @@ export class JobsClient {
  */
 export namespace JobsClient {
   /**
-   * A function that calls the REST API: an end point relative to
-   * `{base_url}jupyter-jobs/` and request options; resolves with the body.
+   * A function that calls the REST API (see `RestClient.RequestFunction`).
    */
-  export type RequestFunction = (
-    endPoint: string,
-    init: RequestInit
-  ) => Promise<any>;
+  export type RequestFunction = RestClient.RequestFunction;
 
   /**
    * The options to create a jobs client.
    */
-  export interface IOptions {
-    /**
-     * The server settings; default ones if missing.
-     */
-    serverSettings?: ServerConnection.ISettings;
-    /**
-     * The function that calls the REST API (for tests); defaults to
-     * `requestAPI` with the server settings.
-     */
-    request?: RequestFunction;
-  }
+  export type IOptions = RestClient.IOptions;
 }

@@ -9,14 +9,17 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator } from '@jupyterlab/translation';
-import {
-  closeIcon,
-  CommandToolbarButton,
-  redoIcon,
-  stopIcon
-} from '@jupyterlab/ui-components';
+import { closeIcon, redoIcon, stopIcon } from '@jupyterlab/ui-components';
 
+import {
+  activateOpenView,
+  addItemView,
+  itemId,
+  itemIdArgs,
+  notifyCommandsOnChange
+} from './commandhelpers';
 import { CommandIDs } from './commands';
+import { reportError } from './errors';
 import { jobsIcon } from './icons';
 import { JobView } from './jobview';
 import { isActive, isFinal } from './model';
@@ -46,26 +49,16 @@ export function addJobCommands(
   const trans = translator.load(DOMAIN);
   const { commands, shell } = app;
 
-  const jobArg = (args: any): string => String(args.id ?? '');
   // The arguments of every command acting on one job.
-  const jobIdArgs = {
-    args: {
-      type: 'object' as const,
-      properties: {
-        id: { type: 'string' as const, description: trans.__('The job id') }
-      },
-      required: ['id']
-    }
-  };
+  const jobIdArgs = itemIdArgs(trans.__('The job id'));
 
   commands.addCommand(CommandIDs.open, {
     describedBy: jobIdArgs,
     label: trans.__('Open Job'),
     execute: args => {
-      const id = jobArg(args);
-      const existing = tracker.find(w => w.content.jobId === id);
+      const id = itemId(args);
+      const existing = activateOpenView(shell, tracker, v => v.jobId === id);
       if (existing) {
-        shell.activateById(existing.id);
         return existing;
       }
       const content = new JobView({
@@ -78,45 +71,40 @@ export function addJobCommands(
         notebooks,
         commands
       });
-      const widget = new MainAreaWidget({ content });
-      widget.id = `jupyter-jobs-view-${id}`;
-      widget.addClass('jp-JobViewPanel');
-      widget.title.label = manager.get(id)?.name ?? id;
-      widget.title.icon = jobsIcon;
-      content.title.changed.connect(() => {
-        widget.title.label = content.title.label;
-        widget.title.caption = content.title.caption;
-        widget.title.icon = content.title.icon;
+      return addItemView(app, {
+        content,
+        tracker,
+        itemId: id,
+        widgetId: `jupyter-jobs-view-${id}`,
+        className: 'jp-JobViewPanel',
+        label: manager.get(id)?.name ?? id,
+        icon: jobsIcon,
+        buttons: [
+          {
+            name: 'cancel',
+            command: CommandIDs.cancel,
+            label: trans.__('Cancel'),
+            icon: stopIcon
+          },
+          {
+            name: 'open-output',
+            command: CommandIDs.openOutput,
+            label: trans.__('Open output notebook')
+          },
+          {
+            name: 'rerun',
+            command: CommandIDs.rerun,
+            label: trans.__('Re-run'),
+            icon: redoIcon
+          },
+          {
+            name: 'remove',
+            command: CommandIDs.remove,
+            label: trans.__('Remove'),
+            icon: closeIcon
+          }
+        ]
       });
-      const toolbarButton = (
-        name: string,
-        command: string,
-        label: string,
-        icon?: any
-      ) =>
-        widget.toolbar.addItem(
-          name,
-          new CommandToolbarButton({
-            commands,
-            id: command,
-            args: { id },
-            label,
-            icon
-          })
-        );
-      toolbarButton('cancel', CommandIDs.cancel, trans.__('Cancel'), stopIcon);
-      toolbarButton(
-        'open-output',
-        CommandIDs.openOutput,
-        trans.__('Open output notebook')
-      );
-      toolbarButton('rerun', CommandIDs.rerun, trans.__('Re-run'), redoIcon);
-      toolbarButton('remove', CommandIDs.remove, trans.__('Remove'), closeIcon);
-      content.removed.connect(() => widget.close());
-      void tracker.add(widget);
-      shell.add(widget, 'main');
-      shell.activateById(widget.id);
-      return widget;
     }
   });
 
@@ -125,17 +113,14 @@ export function addJobCommands(
     label: args => (args.id ? trans.__('Cancel Job') : trans.__('Cancel Job…')),
     caption: trans.__('Cancel the job; its partial output is kept'),
     isEnabled: args => {
-      const job = manager.get(jobArg(args));
+      const job = manager.get(itemId(args));
       return !!job && isActive(job.status) && job.status !== 'cancelling';
     },
     execute: async args => {
       try {
-        await manager.cancel(jobArg(args));
+        await manager.cancel(itemId(args));
       } catch (reason) {
-        await showErrorMessage(
-          trans.__('The job could not be cancelled'),
-          (reason as Error).message ?? String(reason)
-        );
+        await reportError(trans.__('The job could not be cancelled'), reason);
       }
     }
   });
@@ -145,12 +130,12 @@ export function addJobCommands(
     label: trans.__('Remove Job'),
     caption: trans.__('Remove the finished job and its files'),
     isEnabled: args => {
-      const job = manager.get(jobArg(args));
+      const job = manager.get(itemId(args));
       return !!job && isFinal(job.status);
     },
     execute: async args => {
       const { removeJob } = await import('./actions');
-      return removeJob(manager, jobArg(args), trans);
+      return removeJob(manager, itemId(args), trans);
     }
   });
 
@@ -158,19 +143,16 @@ export function addJobCommands(
     describedBy: jobIdArgs,
     label: trans.__('Re-run Job'),
     caption: trans.__('Run the job again with the same parameters'),
-    isEnabled: args => !!manager.get(jobArg(args)),
+    isEnabled: args => !!manager.get(itemId(args)),
     execute: async args => {
       try {
-        const job = await manager.rerun(jobArg(args));
+        const job = await manager.rerun(itemId(args));
         if (settings().revealPanelOnRun) {
           void commands.execute(CommandIDs.showPanel);
         }
         return job;
       } catch (reason) {
-        await showErrorMessage(
-          trans.__('The job could not be submitted'),
-          (reason as Error).message ?? String(reason)
-        );
+        await reportError(trans.__('The job could not be submitted'), reason);
       }
     }
   });
@@ -182,10 +164,10 @@ export function addJobCommands(
       'Insert the code that loads the results of the job as a new cell below the active cell of the current notebook'
     ),
     isEnabled: args =>
-      manager.get(jobArg(args))?.status === 'completed' &&
+      manager.get(itemId(args))?.status === 'completed' &&
       resultsTarget(notebooks, trans).notebook !== null,
     execute: async args => {
-      const id = jobArg(args);
+      const id = itemId(args);
       const target = resultsTarget(notebooks, trans);
       const title = trans.__('The results could not be loaded');
       if (!target.notebook) {
@@ -206,10 +188,7 @@ export function addJobCommands(
         shell.activateById(notebook.id);
         return notebook.content.activeCell;
       } catch (reason) {
-        await showErrorMessage(
-          title,
-          (reason as Error).message ?? String(reason)
-        );
+        await reportError(title, reason);
       }
     }
   });
@@ -233,26 +212,19 @@ export function addJobCommands(
       try {
         await manager.refresh();
       } catch (reason) {
-        await showErrorMessage(
-          trans.__('The jobs could not be loaded'),
-          (reason as Error).message ?? String(reason)
-        );
+        await reportError(trans.__('The jobs could not be loaded'), reason);
       }
     }
   });
 
-  manager.changed.connect(() => {
-    for (const id of [
-      CommandIDs.cancel,
-      CommandIDs.remove,
-      CommandIDs.rerun,
-      CommandIDs.openOutput,
-      CommandIDs.insertResultsCode,
-      CommandIDs.clearFinished
-    ]) {
-      commands.notifyCommandChanged(id);
-    }
-  });
+  notifyCommandsOnChange(app, manager.changed, [
+    CommandIDs.cancel,
+    CommandIDs.remove,
+    CommandIDs.rerun,
+    CommandIDs.openOutput,
+    CommandIDs.insertResultsCode,
+    CommandIDs.clearFinished
+  ]);
   notebooks?.currentChanged.connect(() => {
     commands.notifyCommandChanged(CommandIDs.insertResultsCode);
   });

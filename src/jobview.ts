@@ -19,6 +19,7 @@ import { IJobCells, JobNotebookView } from './notebookview';
 import { JobLogFollower, JobOutputModel } from './output';
 import { requestAPI } from './request';
 import { JobResultsView } from './results';
+import { SecondTicker } from './ticker';
 import { IJob, IJobsManager } from './tokens';
 import { JobUsageView } from './usagechart';
 
@@ -205,7 +206,7 @@ export class JobView extends Panel {
     if (this.isDisposed) {
       return;
     }
-    this._stopTimer();
+    this._ticker.dispose();
     this._follower?.dispose();
     this._manager.changed.disconnect(this._onChanged, this);
     super.dispose();
@@ -220,7 +221,7 @@ export class JobView extends Panel {
 
   protected onBeforeHide(msg: Message): void {
     super.onBeforeHide(msg);
-    this._stopTimer();
+    this._ticker.stop();
   }
 
   private _onChanged(): void {
@@ -424,30 +425,27 @@ export class JobView extends Panel {
     if (isActive(job.status) && job.started_at) {
       this._startTimer();
     } else {
-      this._stopTimer();
+      this._ticker.stop();
     }
   }
 
   private _startTimer(): void {
-    if (this._timer !== null || !this.isVisible) {
-      return;
+    if (this.isVisible) {
+      this._ticker.start();
     }
-    this._timer = window.setInterval(() => {
-      const job = this._manager.get(this._jobId);
-      if (!job || !isActive(job.status)) {
-        this._stopTimer();
-        return;
-      }
-      if (this._duration) {
-        this._duration.textContent = formatDuration(this._manager.elapsed(job));
-      }
-    }, 1000);
   }
 
-  private _stopTimer(): void {
-    if (this._timer !== null) {
-      window.clearInterval(this._timer);
-      this._timer = null;
+  /**
+   * Show the elapsed time of the running job; stop once it is not active.
+   */
+  private _tick(): void {
+    const job = this._manager.get(this._jobId);
+    if (!job || !isActive(job.status)) {
+      this._ticker.stop();
+      return;
+    }
+    if (this._duration) {
+      this._duration.textContent = formatDuration(this._manager.elapsed(job));
     }
   }
 
@@ -464,7 +462,7 @@ export class JobView extends Panel {
   private _outputModel: JobOutputModel;
   private _follower: JobLogFollower | null = null;
   private _duration: HTMLElement | null = null;
-  private _timer: number | null = null;
+  private _ticker = new SecondTicker(() => this._tick());
   private _seen = false;
   private _rendered: IJob | null = null;
   private _removed = new Signal<JobView, void>(this);

@@ -5,13 +5,10 @@ import {
 } from '@jupyterlab/translation';
 import {
   clearIcon,
-  closeIcon,
   HTMLSelect,
   ReactWidget,
-  redoIcon,
   refreshIcon,
-  SidePanel,
-  stopIcon
+  SidePanel
 } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
@@ -19,11 +16,12 @@ import * as React from 'react';
 
 import { CommandIDs } from './commands';
 import { IconButton } from './iconbutton';
-import { jobsIcon, statusIcon, statusLabel } from './icons';
-import { formatDuration, isActive, isFinal } from './model';
-import { ProgressBar } from './progressbar';
+import { jobsIcon, statusLabel } from './icons';
+import { isActive, isFinal } from './model';
+import { JobItem } from './jobrow';
 import { SchedulesSection } from './schedulessection';
 import { isSweep, panelEntries, sweepRuns, SweepItem } from './sweeprow';
+import { SecondTicker } from './ticker';
 import {
   ACTIVE_STATUSES,
   IJob,
@@ -34,16 +32,13 @@ import {
   JobStatus
 } from './tokens';
 
+// The job row and its notes live in jobrow.tsx; kept here for importers.
+export { JOBS_PANEL_ITEM_CLASS, jobNotes } from './jobrow';
+
 /**
  * The class name of the Jobs panel.
  */
 export const JOBS_PANEL_CLASS = 'jp-JobsPanel';
-
-/**
- * The class name of a job in the list; a `jp-mod-<status>` modifier is
- * added (e.g. `jp-mod-running`).
- */
-export const JOBS_PANEL_ITEM_CLASS = 'jp-JobsPanel-item';
 
 /**
  * The class name of the Jobs section of the panel.
@@ -86,39 +81,6 @@ export function filterJobs(
       (statuses.length === 0 || statuses.indexOf(job.status) !== -1) &&
       (!text || job.name.toLowerCase().indexOf(text) !== -1)
   );
-}
-
-/**
- * What a job row says beside its status: "attempt 2/3" for a retried job,
- * and "waiting for <job>" for a queued job waiting on others.
- */
-export function jobNotes(
-  job: IJob,
-  lookup: (id: string) => IJob | undefined,
-  trans: TranslationBundle
-): { attempt: string | null; waiting: string | null } {
-  const maxRetries = job.max_retries ?? 0;
-  const attemptNumber = job.attempt ?? 1;
-  const retrying =
-    job.status === 'queued' && /retr/i.test(job.status_reason ?? '');
-  const attempt =
-    maxRetries > 0 && (attemptNumber > 1 || retrying)
-      ? trans.__('attempt %1/%2', attemptNumber, maxRetries + 1)
-      : null;
-  let waiting: string | null = null;
-  const after = job.after ?? [];
-  if (job.status === 'queued' && after.length > 0 && !retrying) {
-    const names = after
-      .map(id => lookup(id))
-      .filter(other => !other || !isFinal(other.status))
-      .map((other, index) => other?.name ?? after[index]);
-    if (names.length > 0 && after.every(id => lookup(id))) {
-      waiting = trans.__('waiting for %1', names.join(', '));
-    } else if (job.status_reason) {
-      waiting = job.status_reason;
-    }
-  }
-  return { attempt, waiting };
 }
 
 /**
@@ -270,7 +232,7 @@ export class JobsSection extends ReactWidget {
     if (this.isDisposed) {
       return;
     }
-    this._stopTimer();
+    this._ticker.dispose();
     this._manager.changed.disconnect(this._onChanged, this);
     this._sweeps?.changed.disconnect(this._onChanged, this);
     super.dispose();
@@ -278,13 +240,13 @@ export class JobsSection extends ReactWidget {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this._startTimer();
+    this._ticker.start();
     this.update();
   }
 
   protected onBeforeHide(msg: Message): void {
     super.onBeforeHide(msg);
-    this._stopTimer();
+    this._ticker.stop();
   }
 
   /**
@@ -444,131 +406,21 @@ export class JobsSection extends ReactWidget {
    * Render one job.
    */
   private _renderJob(job: IJob, now: number): JSX.Element {
-    const trans = this._trans;
-    const commands = this._commands;
-    const open = () => {
-      void commands.execute(CommandIDs.open, { id: job.id });
-    };
-    const Status = statusIcon(job.status);
-    const notes = jobNotes(job, id => this._manager.get(id), trans);
     return (
-      <li
+      <JobItem
         key={job.id}
-        className={`${JOBS_PANEL_ITEM_CLASS} jp-mod-${job.status}`}
-        data-job-id={job.id}
-        data-status={job.status}
-        title={trans.__(
-          '%1 — %2\nClick to open its output.',
-          job.name,
-          job.path
-        )}
-        onClick={open}
-      >
-        <span className="jp-JobsPanel-status jp-JobsStatus">
-          <span className="jp-JobsStatus-icon">
-            <Status.react tag="span" />
-          </span>
-          <span className="jp-JobsStatus-label">
-            {statusLabel(job.status, trans)}
-          </span>
-        </span>
-        <button
-          type="button"
-          className="jp-JobsPanel-name"
-          onClick={event => {
-            event.stopPropagation();
-            open();
-          }}
-        >
-          {job.name}
-        </button>
-        <span className="jp-JobsPanel-actions">
-          {isActive(job.status) && (
-            <IconButton
-              icon={stopIcon}
-              label={trans.__('Cancel job')}
-              className="jp-JobsPanel-cancel"
-              disabled={job.status === 'cancelling'}
-              onClick={() => {
-                void commands.execute(CommandIDs.cancel, { id: job.id });
-              }}
-            />
-          )}
-          {isFinal(job.status) && (
-            <IconButton
-              icon={redoIcon}
-              label={trans.__('Re-run job')}
-              className="jp-JobsPanel-rerun"
-              onClick={() => {
-                void commands.execute(CommandIDs.rerun, { id: job.id });
-              }}
-            />
-          )}
-          {isFinal(job.status) && (
-            <IconButton
-              icon={closeIcon}
-              label={trans.__('Remove job')}
-              className="jp-JobsPanel-remove"
-              onClick={() => {
-                void commands.execute(CommandIDs.remove, { id: job.id });
-              }}
-            />
-          )}
-        </span>
-        <div className="jp-JobsPanel-details">
-          <span className="jp-JobsPanel-backend" title={trans.__('Backend')}>
-            {job.backend}
-          </span>
-          {notes.attempt && (
-            <span className="jp-JobsPanel-attempt">{notes.attempt}</span>
-          )}
-          <span
-            className="jp-JobsPanel-elapsed"
-            title={trans.__('Elapsed time')}
-          >
-            {formatDuration(this._manager.elapsed(job, now))}
-          </span>
-          <ProgressBar
-            done={job.progress?.done ?? 0}
-            total={job.progress?.total ?? 0}
-            label={trans.__('Cells done')}
-          />
-        </div>
-        {notes.waiting ? (
-          <div className="jp-JobsPanel-reason jp-JobsPanel-waiting">
-            {notes.waiting}
-          </div>
-        ) : (
-          job.status_reason &&
-          job.status === 'queued' && (
-            <div className="jp-JobsPanel-reason">{job.status_reason}</div>
-          )
-        )}
-      </li>
+        job={job}
+        manager={this._manager}
+        now={now}
+        commands={this._commands}
+        trans={this._trans}
+      />
     );
   }
 
   private _onChanged(): void {
     if (this.isVisible) {
       this.update();
-    }
-  }
-
-  private _startTimer(): void {
-    if (this._timer === null) {
-      // The elapsed times of running jobs move every second.
-      this._timer = window.setInterval(() => {
-        if (this._manager.jobs.some(job => isActive(job.status))) {
-          this.update();
-        }
-      }, 1000);
-    }
-  }
-
-  private _stopTimer(): void {
-    if (this._timer !== null) {
-      window.clearInterval(this._timer);
-      this._timer = null;
     }
   }
 
@@ -581,7 +433,12 @@ export class JobsSection extends ReactWidget {
   private _statusFilter = '';
   private _search = '';
   private _expanded = new Set<string>();
-  private _timer: number | null = null;
+  // The elapsed times of running jobs move every second.
+  private _ticker = new SecondTicker(() => {
+    if (this._manager.jobs.some(job => isActive(job.status))) {
+      this.update();
+    }
+  });
 }
 
 /**

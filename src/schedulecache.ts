@@ -1,6 +1,4 @@
 import { ServerConnection } from '@jupyterlab/services';
-import { JSONExt } from '@lumino/coreutils';
-import { Throttler } from '@lumino/polling';
 
 import { SchedulesClient } from './scheduleclient';
 import { ServerCache } from './servercache';
@@ -24,21 +22,24 @@ export function compareSchedules(a: ISchedule, b: ISchedule): number {
  * requests go through a `SchedulesClient`.
  */
 export class SchedulesCache
-  extends ServerCache<ISchedulesManager>
+  extends ServerCache<ISchedulesManager, ISchedule>
   implements ISchedulesManager
 {
   /**
    * Construct a schedules cache.
    */
   constructor(options: SchedulesCache.IOptions = {}) {
-    super({ ...options, name: 'jupyter-jobs:SchedulesCache#schedules' });
+    super({
+      ...options,
+      name: 'jupyter-jobs:SchedulesCache#schedules',
+      compare: compareSchedules
+    });
     this._client =
       options.client ??
       new SchedulesClient({
         serverSettings: options.serverSettings,
         request: options.request
       });
-    this._refetchLimit = options.refetchLimit ?? 1000;
   }
 
   /**
@@ -52,26 +53,7 @@ export class SchedulesCache
    * Every known schedule, by name.
    */
   get schedules(): ReadonlyArray<ISchedule> {
-    if (this._sorted === null) {
-      this._sorted = Array.from(this._schedules.values()).sort(
-        compareSchedules
-      );
-    }
-    return this._sorted;
-  }
-
-  /**
-   * The last error met talking to the server, cleared by the next success.
-   */
-  get lastError(): string | null {
-    return this._lastError;
-  }
-
-  /**
-   * One schedule by id, if known.
-   */
-  get(id: string): ISchedule | undefined {
-    return this._schedules.get(id);
+    return this.sortedItems();
   }
 
   /**
@@ -79,64 +61,14 @@ export class SchedulesCache
    */
   async refresh(): Promise<void> {
     const { schedules } = await this._client.list();
-    if (this.isDisposed) {
-      return;
-    }
-    const loaded = new Map(schedules.map(s => [s.id, s]));
-    let changed = !this.isReady;
-    for (const id of Array.from(this._schedules.keys())) {
-      if (!loaded.has(id)) {
-        this._schedules.delete(id);
-        changed = true;
-      }
-    }
-    for (const schedule of loaded.values()) {
-      changed = this._upsert(schedule) || changed;
-    }
-    this.markReady();
-    if (changed) {
-      this._emitChanged();
-    }
+    this.replaceAll(new Map(schedules.map(s => [s.id, s])));
   }
 
   /**
    * Reload the list, keeping the error for the view: what the poll calls.
    */
-  async check(): Promise<void> {
-    try {
-      await this.refresh();
-      if (this._lastError !== null) {
-        this._lastError = null;
-        this._emitChanged();
-      }
-    } catch (reason) {
-      const message = (reason as Error).message ?? String(reason);
-      if (message !== this._lastError) {
-        this._lastError = message;
-        this._emitChanged();
-      }
-      throw reason;
-    }
-  }
-
-  /**
-   * Fetch one schedule and keep it; one the server no longer has is dropped
-   * (and the request rejects).
-   */
-  async fetch(id: string): Promise<ISchedule> {
-    try {
-      const schedule = await this._client.get(id);
-      this._apply(schedule);
-      return schedule;
-    } catch (reason) {
-      if (
-        (reason as ServerConnection.ResponseError)?.response?.status === 404 &&
-        this._schedules.delete(id)
-      ) {
-        this._emitChanged();
-      }
-      throw reason;
-    }
+  check(): Promise<void> {
+    return this.keepingError(() => this.refresh());
   }
 
   /**
@@ -144,7 +76,7 @@ export class SchedulesCache
    */
   async create(request: IScheduleRequest): Promise<ISchedule> {
     const schedule = await this._client.create(request);
-    this._apply(schedule);
+    this.applyItem(schedule);
     return schedule;
   }
 
@@ -156,7 +88,7 @@ export class SchedulesCache
     changes: Partial<IScheduleRequest> & { paused?: boolean }
   ): Promise<ISchedule> {
     const schedule = await this._client.update(id, changes);
-    this._apply(schedule);
+    this.applyItem(schedule);
     return schedule;
   }
 
@@ -182,42 +114,14 @@ export class SchedulesCache
    */
   async remove(id: string): Promise<void> {
     await this._client.remove(id);
-    if (this._schedules.delete(id)) {
-      this._emitChanged();
-    }
+    this.dropItem(id);
   }
 
   /**
-   * Refetch a schedule soon: bursts of events become one request.
+   * Get one schedule from the server.
    */
-  scheduleFetch(id: string): void {
-    if (!this._refetchers.has(id)) {
-      this._refetchers.set(
-        id,
-        new Throttler(
-          () =>
-            this.fetch(id).catch(() => {
-              // The fallback poll tries again.
-            }),
-          { limit: this._refetchLimit, edge: 'trailing' }
-        )
-      );
-    }
-    void this._refetchers.get(id)!.invoke();
-  }
-
-  /**
-   * Dispose the cache.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    for (const throttler of this._refetchers.values()) {
-      throttler.dispose();
-    }
-    this._refetchers.clear();
-    super.dispose();
+  protected getFromServer(id: string): Promise<ISchedule> {
+    return this._client.get(id);
   }
 
   /**
@@ -228,21 +132,19 @@ export class SchedulesCache
       case 'schedule-updated': {
         const schedule = data.schedule as ISchedule;
         if (schedule && schedule.id) {
-          this._apply(schedule);
+          this.applyItem(schedule);
         }
         break;
       }
       case 'schedule-removed': {
-        if (this._schedules.delete(String(data.schedule_id))) {
-          this._emitChanged();
-        }
+        this.dropItem(String(data.schedule_id));
         break;
       }
       case 'updated': {
         // A new firing moves the schedule's last job and next run time.
         const job = data.job as IJob | undefined;
         const schedule = job?.schedule_id
-          ? this._schedules.get(job.schedule_id)
+          ? this.get(job.schedule_id)
           : undefined;
         if (job && job.schedule_id && schedule?.last_job_id !== job.id) {
           this.scheduleFetch(job.schedule_id);
@@ -254,38 +156,7 @@ export class SchedulesCache
     }
   }
 
-  private _emitChanged(): void {
-    this._sorted = null;
-    this.emitChanged();
-  }
-
-  private _apply(schedule: ISchedule): void {
-    if (this._upsert(schedule)) {
-      this._emitChanged();
-    }
-  }
-
-  /**
-   * Insert or update a schedule; returns whether anything changed.
-   */
-  private _upsert(schedule: ISchedule): boolean {
-    if (this.isDisposed) {
-      return false;
-    }
-    const previous = this._schedules.get(schedule.id);
-    if (previous && JSONExt.deepEqual(previous as any, schedule as any)) {
-      return false;
-    }
-    this._schedules.set(schedule.id, schedule);
-    return true;
-  }
-
   private _client: SchedulesClient;
-  private _refetchLimit: number;
-  private _refetchers = new Map<string, Throttler>();
-  private _schedules = new Map<string, ISchedule>();
-  private _sorted: ISchedule[] | null = null;
-  private _lastError: string | null = null;
 }
 
 /**
@@ -308,10 +179,5 @@ export namespace SchedulesCache {
      * The function a client made here calls the REST API with (for tests).
      */
     request?: SchedulesClient.RequestFunction;
-    /**
-     * The least time between two refetches of one schedule prompted by
-     * events, in milliseconds. Defaults to 1 s.
-     */
-    refetchLimit?: number;
   }
 }

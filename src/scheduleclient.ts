@@ -1,49 +1,39 @@
-import { ServerConnection } from '@jupyterlab/services';
-
-import { requestAPI } from './request';
+import { RestClient } from './restclient';
 import { IJob, ISchedule, ISchedulePreview, IScheduleRequest } from './tokens';
 
 /**
  * The REST client of the schedules end points
  * (`{base}jupyter-jobs/schedules`): requests and answers only, no state.
  */
-export class SchedulesClient {
+export class SchedulesClient extends RestClient {
   /**
    * Construct a schedules client.
    */
   constructor(options: SchedulesClient.IOptions = {}) {
-    const settings = options.serverSettings ?? ServerConnection.makeSettings();
-    this._request =
-      options.request ??
-      ((endPoint, init) => requestAPI<any>(endPoint, settings, init));
+    super('schedules', options);
   }
 
   /**
    * Every schedule and how many there are.
    */
   async list(): Promise<{ schedules: ISchedule[]; total: number }> {
-    const answer = await this._request('schedules', { method: 'GET' });
-    const schedules: ISchedule[] = Array.isArray(answer?.schedules)
-      ? answer.schedules
-      : [];
-    return { schedules, total: Number(answer?.total ?? schedules.length) };
+    const answer = await this.httpGet(this.path());
+    const { items, total } = RestClient.page<ISchedule>(answer, 'schedules');
+    return { schedules: items, total };
   }
 
   /**
    * One schedule.
    */
   get(id: string): Promise<ISchedule> {
-    return this._request(this._path(id), { method: 'GET' });
+    return this.httpGet(this.itemPath(id));
   }
 
   /**
    * Create a schedule; resolves with it (its input is frozen now).
    */
   create(request: IScheduleRequest): Promise<ISchedule> {
-    return this._request('schedules', {
-      method: 'POST',
-      body: JSON.stringify(request)
-    });
+    return this.httpPost(this.path(), request);
   }
 
   /**
@@ -54,24 +44,21 @@ export class SchedulesClient {
     id: string,
     changes: Partial<IScheduleRequest> & { paused?: boolean }
   ): Promise<ISchedule> {
-    return this._request(this._path(id), {
-      method: 'PATCH',
-      body: JSON.stringify(changes)
-    });
+    return this.httpPatch(this.itemPath(id), changes);
   }
 
   /**
    * Delete a schedule (its jobs stay).
    */
-  async remove(id: string): Promise<void> {
-    await this._request(this._path(id), { method: 'DELETE' });
+  remove(id: string): Promise<void> {
+    return this.httpDelete(this.itemPath(id));
   }
 
   /**
    * Submit a job from the schedule now; resolves with the new job.
    */
   runNow(id: string): Promise<IJob> {
-    return this._request(`${this._path(id)}/run`, { method: 'POST' });
+    return this.httpPost(this.itemPath(id, 'run'));
   }
 
   /**
@@ -83,16 +70,8 @@ export class SchedulesClient {
     if (timezone) {
       query.set('timezone', timezone);
     }
-    return this._request(`schedules/preview?${query.toString()}`, {
-      method: 'GET'
-    });
+    return this.httpGet(`${this.path()}/preview?${query.toString()}`);
   }
-
-  private _path(id: string): string {
-    return `schedules/${encodeURIComponent(id)}`;
-  }
-
-  private _request: SchedulesClient.RequestFunction;
 }
 
 /**
@@ -100,26 +79,12 @@ export class SchedulesClient {
  */
 export namespace SchedulesClient {
   /**
-   * A function that calls the REST API: an end point relative to
-   * `{base_url}jupyter-jobs/` and request options; resolves with the body.
+   * A function that calls the REST API (see `RestClient.RequestFunction`).
    */
-  export type RequestFunction = (
-    endPoint: string,
-    init: RequestInit
-  ) => Promise<any>;
+  export type RequestFunction = RestClient.RequestFunction;
 
   /**
    * The options to create a schedules client.
    */
-  export interface IOptions {
-    /**
-     * The server settings; default ones if missing.
-     */
-    serverSettings?: ServerConnection.ISettings;
-    /**
-     * The function that calls the REST API (for tests); defaults to
-     * `requestAPI` with the server settings.
-     */
-    request?: RequestFunction;
-  }
+  export type IOptions = RestClient.IOptions;
 }

@@ -1,4 +1,6 @@
-import { Poll } from '@lumino/polling';
+import { ServerConnection } from '@jupyterlab/services';
+import { JSONExt } from '@lumino/coreutils';
+import { Poll, Throttler } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 /**
@@ -28,17 +30,21 @@ export function jobsEventData(emission: {
 }
 
 /**
- * What the job, sweep and schedule caches share: a list kept current from
- * the server's pushed events, with a `Poll` (backoff, standby when hidden)
- * as fallback. Subclasses load the list in `check()` and read the events in
- * `onEvent()`.
+ * What the job, sweep and schedule caches share: a list of items by id kept
+ * current from the server's pushed events, with a `Poll` (backoff, standby
+ * when hidden) as fallback; the items sorted on demand, the last error met,
+ * throttled refetches of one item. Subclasses load the list in `check()`,
+ * read the events in `onEvent()` and say how to get one item in
+ * `getFromServer()`.
  */
-export abstract class ServerCache<T> {
+export abstract class ServerCache<T, Item extends ServerCache.IItem> {
   /**
    * Construct a cache; the poll starts at once when its interval is not 0.
    */
-  constructor(options: ServerCache.IOptions) {
+  constructor(options: ServerCache.IOptions<Item>) {
     this._name = options.name;
+    this._compare = options.compare;
+    this._refetchLimit = options.refetchLimit ?? 1000;
     this._standby = options.standby ?? 'when-hidden';
     if (options.events) {
       this._events = options.events;
@@ -86,6 +92,13 @@ export abstract class ServerCache<T> {
   }
 
   /**
+   * The last error met talking to the server, cleared by the next success.
+   */
+  get lastError(): string | null {
+    return this._lastError;
+  }
+
+  /**
    * Whether the cache is disposed.
    */
   get isDisposed(): boolean {
@@ -114,6 +127,52 @@ export abstract class ServerCache<T> {
   }
 
   /**
+   * One item by id, if known.
+   */
+  get(id: string): Item | undefined {
+    return this._items.get(id);
+  }
+
+  /**
+   * Fetch one item and keep it; one the server no longer has is dropped
+   * (and the request rejects).
+   */
+  async fetch(id: string): Promise<Item> {
+    try {
+      const item = await this.getFromServer(id);
+      this.applyItem(item);
+      return this._items.get(id) ?? item;
+    } catch (reason) {
+      if (
+        (reason as ServerConnection.ResponseError)?.response?.status === 404
+      ) {
+        this.dropItem(id);
+      }
+      throw reason;
+    }
+  }
+
+  /**
+   * Refetch an item soon: bursts of events become one request (at most one
+   * per `refetchLimit` milliseconds for each item).
+   */
+  scheduleFetch(id: string): void {
+    if (!this._refetchers.has(id)) {
+      this._refetchers.set(
+        id,
+        new Throttler(
+          () =>
+            this.fetch(id).catch(() => {
+              // The fallback poll tries again.
+            }),
+          { limit: this._refetchLimit, edge: 'trailing' }
+        )
+      );
+    }
+    void this._refetchers.get(id)!.invoke();
+  }
+
+  /**
    * Ask the poll to check now (as after an action that changes the list).
    */
   refreshSoon(): void {
@@ -128,6 +187,10 @@ export abstract class ServerCache<T> {
       return;
     }
     this._isDisposed = true;
+    for (const throttler of this._refetchers.values()) {
+      throttler.dispose();
+    }
+    this._refetchers.clear();
     this._poll?.dispose();
     this._poll = null;
     this._events?.stream.disconnect(this._onEmission, this);
@@ -145,19 +208,176 @@ export abstract class ServerCache<T> {
   protected abstract onEvent(data: { [key: string]: any }): void;
 
   /**
-   * Emit `changed`.
+   * Get one item from the server.
    */
-  protected emitChanged(): void {
-    if (!this._isDisposed) {
-      this._changed.emit();
+  protected abstract getFromServer(id: string): Promise<Item>;
+
+  /**
+   * The item to keep when the server answers `next` for a known item, or
+   * `null` to ignore the answer (a stale one); the answer itself by default.
+   */
+  protected merge(previous: Item, next: Item): Item | null {
+    return next;
+  }
+
+  /**
+   * Called when a known item was replaced by a different one (to tell of a
+   * status change).
+   */
+  protected itemUpdated(previous: Item, item: Item): void {
+    // Nothing by default.
+  }
+
+  /**
+   * The known items, sorted (the order is kept until the next change).
+   */
+  protected sortedItems(): ReadonlyArray<Item> {
+    if (this._sorted === null) {
+      this._sorted = Array.from(this._items.values()).sort(this._compare);
+    }
+    return this._sorted;
+  }
+
+  /**
+   * The known items by id, as the server last answered.
+   */
+  protected get items(): ReadonlyMap<string, Item> {
+    return this._items;
+  }
+
+  /**
+   * Insert or update an item without telling; returns whether anything
+   * changed.
+   */
+  protected upsert(item: Item): boolean {
+    if (this._isDisposed) {
+      return false;
+    }
+    const previous = this._items.get(item.id);
+    let next: Item | null = item;
+    if (previous) {
+      next = this.merge(previous, item);
+      if (next === null || JSONExt.deepEqual(previous as any, next as any)) {
+        return false;
+      }
+    }
+    this._items.set(item.id, next);
+    if (previous) {
+      this.itemUpdated(previous, next);
+    }
+    return true;
+  }
+
+  /**
+   * Insert or update an item the server answered, and tell.
+   */
+  protected applyItem(item: Item): void {
+    if (this.upsert(item)) {
+      this.emitChanged();
     }
   }
 
   /**
-   * Note that the list was loaded.
+   * Replace a known item by a changed copy (as the server changed it), and
+   * tell.
    */
-  protected markReady(): void {
+  protected replaceItem(item: Item): void {
+    this._items.set(item.id, item);
+    this.emitChanged();
+  }
+
+  /**
+   * Forget an item the server no longer has, and tell unless `notify` is
+   * false (the caller tells once for many); returns whether it was known.
+   */
+  protected dropItem(id: string, notify = true): boolean {
+    if (!this._items.delete(id)) {
+      return false;
+    }
+    if (notify) {
+      this.emitChanged();
+    }
+    return true;
+  }
+
+  /**
+   * Take the whole list the server answered: drop the items it no longer
+   * has, merge the others, note that the list is loaded and clear the last
+   * error; tells once if anything changed.
+   */
+  protected replaceAll(loaded: ReadonlyMap<string, Item>): void {
+    if (this._isDisposed) {
+      return;
+    }
+    let changed = !this._isReady || this._lastError !== null;
+    for (const id of Array.from(this._items.keys())) {
+      if (!loaded.has(id)) {
+        this._items.delete(id);
+        changed = true;
+      }
+    }
+    for (const item of loaded.values()) {
+      changed = this.upsert(item) || changed;
+    }
     this._isReady = true;
+    this._lastError = null;
+    if (changed) {
+      this.emitChanged();
+    }
+  }
+
+  /**
+   * Load every page of a list, in order; `list` answers the page at an
+   * offset. Resolves with the items by id and how many the server counted.
+   */
+  protected static async loadPages<Item extends ServerCache.IItem>(
+    list: (offset: number) => Promise<{ items: Item[]; total: number }>
+  ): Promise<{ items: Map<string, Item>; total: number }> {
+    const items = new Map<string, Item>();
+    let total = 0;
+    for (let offset = 0; ;) {
+      const page = await list(offset);
+      total = page.total;
+      for (const item of page.items) {
+        items.set(item.id, item);
+      }
+      offset += page.items.length;
+      if (page.items.length === 0 || offset >= total) {
+        break;
+      }
+    }
+    return { items, total };
+  }
+
+  /**
+   * Run a load, keeping its error for the view (`lastError`) until a load
+   * succeeds; the error is thrown again (for the poll's backoff).
+   */
+  protected async keepingError(load: () => Promise<void>): Promise<void> {
+    try {
+      await load();
+      if (this._lastError !== null) {
+        this._lastError = null;
+        this.emitChanged();
+      }
+    } catch (reason) {
+      const message = (reason as Error).message ?? String(reason);
+      if (message !== this._lastError) {
+        this._lastError = message;
+        this.emitChanged();
+      }
+      throw reason;
+    }
+  }
+
+  /**
+   * Emit `changed` (the sorted list is made again on demand).
+   */
+  protected emitChanged(): void {
+    this._sorted = null;
+    if (!this._isDisposed) {
+      this._changed.emit();
+    }
   }
 
   private _onEmission(sender: unknown, emission: { [key: string]: any }) {
@@ -165,6 +385,12 @@ export abstract class ServerCache<T> {
   }
 
   private _name: string;
+  private _compare: (a: Item, b: Item) => number;
+  private _refetchLimit: number;
+  private _refetchers = new Map<string, Throttler>();
+  private _items = new Map<string, Item>();
+  private _sorted: Item[] | null = null;
+  private _lastError: string | null = null;
   private _standby: Poll.Standby | (() => boolean | Poll.Standby);
   private _events: ServerCache.IEventSource | null = null;
   private _poll: Poll | null = null;
@@ -189,6 +415,16 @@ export namespace ServerCache {
   }
 
   /**
+   * What every cached item has: an id.
+   */
+  export interface IItem {
+    /**
+     * The item's id.
+     */
+    readonly id: string;
+  }
+
+  /**
    * The options every cache takes.
    */
   export interface ICommonOptions {
@@ -205,15 +441,24 @@ export namespace ServerCache {
      * When the poll stands by. Defaults to `'when-hidden'`.
      */
     standby?: Poll.Standby | (() => boolean | Poll.Standby);
+    /**
+     * The least time between two refetches of one item prompted by events,
+     * in milliseconds. Defaults to 1 s.
+     */
+    refetchLimit?: number;
   }
 
   /**
    * The options of the base class.
    */
-  export interface IOptions extends ICommonOptions {
+  export interface IOptions<Item> extends ICommonOptions {
     /**
      * The name of the poll (for debugging).
      */
     name: string;
+    /**
+     * The order of the sorted items.
+     */
+    compare: (a: Item, b: Item) => number;
   }
 }

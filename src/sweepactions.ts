@@ -1,7 +1,6 @@
-import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { hasStatus, reportError } from './actions';
+import { removeOrAskToForce } from './forceremove';
 import { ISweepsManager } from './tokens';
 
 /**
@@ -20,40 +19,21 @@ export function sweepLoadCode(id: string): string {
  *
  * @returns whether the sweep was removed.
  */
-export async function removeSweep(
+export function removeSweep(
   sweeps: ISweepsManager,
   id: string,
   trans: TranslationBundle
 ): Promise<boolean> {
-  try {
-    await sweeps.remove(id);
-    return true;
-  } catch (reason) {
-    if (!hasStatus(reason, 409)) {
-      await reportError(trans.__('The sweep could not be removed'), reason);
-      return false;
-    }
-    const sweep = sweeps.get(id);
-    const answer = await showDialog({
+  return removeOrAskToForce({
+    remove: force => sweeps.remove(id, force),
+    question: {
       title: trans.__('Remove sweep?'),
       body: trans.__(
         'Results of the sweep “%1” were never opened. Remove the sweep, its runs and their outputs anyway?',
-        sweep?.name ?? id
-      ),
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.warnButton({ label: trans.__('Remove') })
-      ]
-    });
-    if (!answer.button.accept) {
-      return false;
-    }
-    try {
-      await sweeps.remove(id, true);
-      return true;
-    } catch (error) {
-      await reportError(trans.__('The sweep could not be removed'), error);
-      return false;
-    }
-  }
+        sweeps.get(id)?.name ?? id
+      )
+    },
+    failedTitle: trans.__('The sweep could not be removed'),
+    trans
+  });
 }

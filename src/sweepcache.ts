@@ -1,6 +1,4 @@
 import { ServerConnection } from '@jupyterlab/services';
-import { JSONExt } from '@lumino/coreutils';
-import { Throttler } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { parseTime } from './model';
@@ -49,18 +47,21 @@ export function compareSweepsNewestFirst(a: ISweep, b: ISweep): number {
  * a poll as fallback; the requests go through a `SweepsClient`.
  */
 export class SweepsCache
-  extends ServerCache<ISweepsManager>
+  extends ServerCache<ISweepsManager, ISweep>
   implements ISweepsManager
 {
   /**
    * Construct a sweeps cache.
    */
   constructor(options: SweepsCache.IOptions = {}) {
-    super({ ...options, name: 'jupyter-jobs:SweepsCache#sweeps' });
+    super({
+      ...options,
+      name: 'jupyter-jobs:SweepsCache#sweeps',
+      compare: compareSweepsNewestFirst
+    });
     this._client =
       options.client ??
       new SweepsClient({ serverSettings: options.serverSettings });
-    this._refetchLimit = options.refetchLimit ?? 1000;
   }
 
   /**
@@ -74,12 +75,7 @@ export class SweepsCache
    * Every known sweep, newest first.
    */
   get sweeps(): ReadonlyArray<ISweep> {
-    if (this._sorted === null) {
-      this._sorted = Array.from(this._sweeps.values()).sort(
-        compareSweepsNewestFirst
-      );
-    }
-    return this._sorted;
+    return this.sortedItems();
   }
 
   /**
@@ -90,44 +86,14 @@ export class SweepsCache
   }
 
   /**
-   * One sweep by id, if known.
-   */
-  get(id: string): ISweep | undefined {
-    return this._sweeps.get(id);
-  }
-
-  /**
    * Reload the sweep list from the server, page by page.
    */
   async refresh(): Promise<void> {
-    const loaded = new Map<string, ISweep>();
-    for (let offset = 0; ;) {
+    const { items } = await ServerCache.loadPages(async offset => {
       const page = await this._client.list(1000, offset);
-      for (const sweep of page.sweeps) {
-        loaded.set(sweep.id, sweep);
-      }
-      offset += page.sweeps.length;
-      if (page.sweeps.length === 0 || offset >= page.total) {
-        break;
-      }
-    }
-    if (this.isDisposed) {
-      return;
-    }
-    let changed = !this.isReady;
-    for (const id of Array.from(this._sweeps.keys())) {
-      if (!loaded.has(id)) {
-        this._sweeps.delete(id);
-        changed = true;
-      }
-    }
-    for (const sweep of loaded.values()) {
-      changed = this._upsert(sweep) || changed;
-    }
-    this.markReady();
-    if (changed) {
-      this._emitChanged();
-    }
+      return { items: page.sweeps, total: page.total };
+    });
+    this.replaceAll(items);
   }
 
   /**
@@ -138,35 +104,11 @@ export class SweepsCache
   }
 
   /**
-   * Fetch one sweep with its table and runs, and keep it; a sweep the server
-   * no longer has is dropped (and the request rejects).
-   */
-  async fetch(id: string): Promise<ISweep> {
-    try {
-      const sweep = await this._client.get(id);
-      if (this._upsert(sweep)) {
-        this._emitChanged();
-      }
-      return this._sweeps.get(id) ?? sweep;
-    } catch (reason) {
-      if (
-        (reason as ServerConnection.ResponseError)?.response?.status === 404 &&
-        this._sweeps.delete(id)
-      ) {
-        this._emitChanged();
-      }
-      throw reason;
-    }
-  }
-
-  /**
    * Submit a sweep.
    */
   async submit(request: ISweepRequest): Promise<ISweep> {
     const sweep = await this._client.submit(request);
-    if (this._upsert(sweep)) {
-      this._emitChanged();
-    }
+    this.applyItem(sweep);
     return sweep;
   }
 
@@ -176,9 +118,7 @@ export class SweepsCache
   async cancel(id: string): Promise<ISweep> {
     const answer = await this._client.cancel(id);
     if (answer && answer.id === id) {
-      if (this._upsert(answer)) {
-        this._emitChanged();
-      }
+      this.applyItem(answer);
     }
     return this.fetch(id);
   }
@@ -188,9 +128,7 @@ export class SweepsCache
    */
   async rerun(id: string, onlyFailed = false): Promise<ISweep> {
     const sweep = await this._client.rerun(id, onlyFailed);
-    if (this._upsert(sweep)) {
-      this._emitChanged();
-    }
+    this.applyItem(sweep);
     return sweep;
   }
 
@@ -203,29 +141,51 @@ export class SweepsCache
    */
   async remove(id: string, force = false): Promise<void> {
     await this._client.remove(id, force);
-    if (this._sweeps.delete(id)) {
-      this._emitChanged();
+    this.dropItem(id);
+  }
+
+  /**
+   * Get one sweep with its table and runs from the server.
+   */
+  protected getFromServer(id: string): Promise<ISweep> {
+    return this._client.get(id);
+  }
+
+  /**
+   * Keep a table already fetched when the new answer (a list entry) has
+   * none; a finished sweep does not become active again (a stale answer).
+   */
+  protected merge(previous: ISweep, sweep: ISweep): ISweep | null {
+    if (!isSweepActive(previous.status) && isSweepActive(sweep.status)) {
+      return null;
+    }
+    return { ...previous, ...sweep };
+  }
+
+  /**
+   * Tell of a known sweep whose status changed.
+   */
+  protected itemUpdated(previous: ISweep, sweep: ISweep): void {
+    if (previous.status !== sweep.status) {
+      this._statusChanged.emit({ sweep, previous: previous.status });
     }
   }
 
   /**
    * Read an event: a `sweep-updated` event replaces the sweep, an event
-   * about a run of a sweep refetches the sweep (at most once per
-   * `refetchLimit` milliseconds for each sweep).
+   * about a run of a sweep refetches the sweep (throttled).
    */
   protected onEvent(data: { [key: string]: any }): void {
     switch (data.action) {
       case 'sweep-updated': {
         const sweep = data.sweep as ISweep;
-        if (sweep && sweep.id && this._upsert(sweep)) {
-          this._emitChanged();
+        if (sweep && sweep.id) {
+          this.applyItem(sweep);
         }
         break;
       }
       case 'sweep-removed': {
-        if (this._sweeps.delete(String(data.sweep_id))) {
-          this._emitChanged();
-        }
+        this.dropItem(String(data.sweep_id));
         break;
       }
       case 'updated': {
@@ -237,7 +197,7 @@ export class SweepsCache
       }
       case 'removed': {
         const jobId = String(data.job_id ?? '');
-        for (const sweep of this._sweeps.values()) {
+        for (const sweep of this.items.values()) {
           if (sweep.jobs && sweep.jobs.indexOf(jobId) !== -1) {
             this.scheduleFetch(sweep.id);
           }
@@ -249,78 +209,7 @@ export class SweepsCache
     }
   }
 
-  /**
-   * Refetch a sweep soon: bursts of run events become one request.
-   */
-  scheduleFetch(id: string): void {
-    if (!this._refetchers.has(id)) {
-      this._refetchers.set(
-        id,
-        new Throttler(
-          () =>
-            this.fetch(id).catch(() => {
-              // The fallback poll tries again.
-            }),
-          { limit: this._refetchLimit, edge: 'trailing' }
-        )
-      );
-    }
-    const throttler = this._refetchers.get(id)!;
-    void throttler.invoke();
-  }
-
-  /**
-   * Dispose the cache.
-   */
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    for (const throttler of this._refetchers.values()) {
-      throttler.dispose();
-    }
-    this._refetchers.clear();
-    super.dispose();
-  }
-
-  private _emitChanged(): void {
-    this._sorted = null;
-    this.emitChanged();
-  }
-
-  /**
-   * Insert or update a sweep, keeping a table already fetched when the new
-   * answer (a list entry) has none; emits `statusChanged` for a known sweep
-   * whose status changed. Returns whether anything changed.
-   */
-  private _upsert(sweep: ISweep): boolean {
-    if (this.isDisposed) {
-      return false;
-    }
-    const previous = this._sweeps.get(sweep.id);
-    let next = sweep;
-    if (previous) {
-      // A finished sweep does not become active again (a stale answer).
-      if (!isSweepActive(previous.status) && isSweepActive(sweep.status)) {
-        return false;
-      }
-      next = { ...previous, ...sweep };
-      if (JSONExt.deepEqual(previous as any, next as any)) {
-        return false;
-      }
-    }
-    this._sweeps.set(sweep.id, next);
-    if (previous && previous.status !== next.status) {
-      this._statusChanged.emit({ sweep: next, previous: previous.status });
-    }
-    return true;
-  }
-
   private _client: SweepsClient;
-  private _refetchLimit: number;
-  private _refetchers = new Map<string, Throttler>();
-  private _sweeps = new Map<string, ISweep>();
-  private _sorted: ISweep[] | null = null;
   private _statusChanged = new Signal<ISweepsManager, ISweepStatusChange>(this);
 }
 
@@ -345,10 +234,5 @@ export namespace SweepsCache {
      * The server settings of a client made here.
      */
     serverSettings?: ServerConnection.ISettings;
-    /**
-     * The least time between two refetches of one sweep prompted by events,
-     * in milliseconds. Defaults to 1 s.
-     */
-    refetchLimit?: number;
   }
 }

@@ -1,21 +1,16 @@
-import { ServerConnection } from '@jupyterlab/services';
-
-import { requestAPI } from './request';
+import { RestClient } from './restclient';
 import { ISweep, ISweepRequest } from './tokens';
 
 /**
  * The REST client of the sweeps end points (`{base}jupyter-jobs/sweeps`):
  * requests and answers only, no state.
  */
-export class SweepsClient {
+export class SweepsClient extends RestClient {
   /**
    * Construct a sweeps client.
    */
   constructor(options: SweepsClient.IOptions = {}) {
-    const settings = options.serverSettings ?? ServerConnection.makeSettings();
-    this._request =
-      options.request ??
-      ((endPoint, init) => requestAPI<any>(endPoint, settings, init));
+    super('sweeps', options);
   }
 
   /**
@@ -25,49 +20,40 @@ export class SweepsClient {
     limit = 1000,
     offset = 0
   ): Promise<{ sweeps: ISweep[]; total: number }> {
-    const answer = await this._request(
-      `sweeps?limit=${limit}&offset=${offset}`,
-      { method: 'GET' }
+    const answer = await this.httpGet(
+      `${this.path()}?limit=${limit}&offset=${offset}`
     );
-    const sweeps: ISweep[] = Array.isArray(answer?.sweeps) ? answer.sweeps : [];
-    return { sweeps, total: Number(answer?.total ?? sweeps.length) };
+    const { items, total } = RestClient.page<ISweep>(answer, 'sweeps');
+    return { sweeps: items, total };
   }
 
   /**
    * One sweep with its runs and table.
    */
   get(id: string): Promise<ISweep> {
-    return this._request(`sweeps/${encodeURIComponent(id)}`, {
-      method: 'GET'
-    });
+    return this.httpGet(this.itemPath(id));
   }
 
   /**
    * Submit a sweep; resolves with the new sweep.
    */
   submit(request: ISweepRequest): Promise<ISweep> {
-    return this._request('sweeps', {
-      method: 'POST',
-      body: JSON.stringify(request)
-    });
+    return this.httpPost(this.path(), request);
   }
 
   /**
    * Cancel every active run of a sweep; resolves with the server's answer.
    */
   cancel(id: string): Promise<ISweep | undefined> {
-    return this._request(`sweeps/${encodeURIComponent(id)}/cancel`, {
-      method: 'POST'
-    });
+    return this.httpPost(this.itemPath(id, 'cancel'));
   }
 
   /**
    * Run a sweep again (all of it, or only its failed runs) as a new sweep.
    */
   rerun(id: string, onlyFailed = false): Promise<ISweep> {
-    return this._request(`sweeps/${encodeURIComponent(id)}/rerun`, {
-      method: 'POST',
-      body: JSON.stringify({ only_failed: onlyFailed })
+    return this.httpPost(this.itemPath(id, 'rerun'), {
+      only_failed: onlyFailed
     });
   }
 
@@ -75,14 +61,9 @@ export class SweepsClient {
    * Remove a sweep and its runs; rejects with a 409 response error when
    * results were never seen and `force` is not set.
    */
-  async remove(id: string, force = false): Promise<void> {
-    await this._request(
-      `sweeps/${encodeURIComponent(id)}${force ? '?force=true' : ''}`,
-      { method: 'DELETE' }
-    );
+  remove(id: string, force = false): Promise<void> {
+    return this.httpDelete(`${this.itemPath(id)}${force ? '?force=true' : ''}`);
   }
-
-  private _request: SweepsClient.RequestFunction;
 }
 
 /**
@@ -90,26 +71,12 @@ export class SweepsClient {
  */
 export namespace SweepsClient {
   /**
-   * A function that calls the REST API: an end point relative to
-   * `{base_url}jupyter-jobs/` and request options; resolves with the body.
+   * A function that calls the REST API (see `RestClient.RequestFunction`).
    */
-  export type RequestFunction = (
-    endPoint: string,
-    init: RequestInit
-  ) => Promise<any>;
+  export type RequestFunction = RestClient.RequestFunction;
 
   /**
    * The options to create a sweeps client.
    */
-  export interface IOptions {
-    /**
-     * The server settings; default ones if missing.
-     */
-    serverSettings?: ServerConnection.ISettings;
-    /**
-     * The function that calls the REST API (for tests); defaults to
-     * `requestAPI` with the server settings.
-     */
-    request?: RequestFunction;
-  }
+  export type IOptions = RestClient.IOptions;
 }

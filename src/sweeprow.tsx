@@ -9,10 +9,9 @@ import { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 
 import { CommandIDs } from './commands';
-import { IconButton } from './iconbutton';
-import { statusIcon, statusLabel } from './icons';
 import { ProgressBar } from './progressbar';
 import { compareNewestFirst, parseTime } from './model';
+import { PanelRow, RowActions, RowName, StatusBadge } from './panelrow';
 import { isSweepActive } from './sweepcache';
 import { IJob, ISweep, JobStatus } from './tokens';
 
@@ -95,7 +94,6 @@ export function SweepItem(props: {
     ? trans.__('Hide the runs of %1', sweep.name)
     : trans.__('Show the runs of %1', sweep.name);
   const ToggleIcon = expanded ? caretDownIcon : caretRightIcon;
-  const Status = statusIcon(sweep.status as JobStatus);
   const { done, failed, total } = sweep.progress ?? {
     done: 0,
     failed: 0,
@@ -110,16 +108,15 @@ export function SweepItem(props: {
     classes.push('jp-mod-expanded');
   }
   return (
-    <li
+    <PanelRow
       className={classes.join(' ')}
-      data-sweep-id={sweep.id}
-      data-status={sweep.status}
+      data={{ 'data-sweep-id': sweep.id, 'data-status': sweep.status }}
       title={trans.__(
         'Sweep %1 — %2\nClick to open its table and chart.',
         sweep.name,
         sweep.path
       )}
-      onClick={open}
+      onOpen={open}
     >
       <button
         type="button"
@@ -134,45 +131,27 @@ export function SweepItem(props: {
       >
         <ToggleIcon.react tag="span" />
       </button>
-      <span className="jp-JobsPanel-status jp-JobsStatus">
-        <span className="jp-JobsStatus-icon">
-          <Status.react tag="span" />
-        </span>
-        <span className="jp-JobsStatus-label">
-          {statusLabel(sweep.status as JobStatus, trans)}
-        </span>
-      </span>
-      <button
-        type="button"
-        className="jp-JobsPanel-name"
-        onClick={event => {
-          event.stopPropagation();
-          open();
-        }}
-      >
-        {sweep.name}
-      </button>
-      <span className="jp-JobsPanel-actions">
-        {isSweepActive(sweep.status) ? (
-          <IconButton
-            icon={stopIcon}
-            label={trans.__('Cancel sweep')}
-            className="jp-JobsPanel-cancel"
-            onClick={() => {
-              void commands.execute(CommandIDs.cancelSweep, { id: sweep.id });
-            }}
-          />
-        ) : (
-          <IconButton
-            icon={closeIcon}
-            label={trans.__('Remove sweep')}
-            className="jp-JobsPanel-remove"
-            onClick={() => {
-              void commands.execute(CommandIDs.removeSweep, { id: sweep.id });
-            }}
-          />
-        )}
-      </span>
+      <StatusBadge status={sweep.status as JobStatus} trans={trans} />
+      <RowName name={sweep.name} onOpen={open} />
+      <RowActions
+        commands={commands}
+        id={sweep.id}
+        actions={[
+          isSweepActive(sweep.status)
+            ? {
+                command: CommandIDs.cancelSweep,
+                icon: stopIcon,
+                label: trans.__('Cancel sweep'),
+                className: 'jp-JobsPanel-cancel'
+              }
+            : {
+                command: CommandIDs.removeSweep,
+                icon: closeIcon,
+                label: trans.__('Remove sweep'),
+                className: 'jp-JobsPanel-remove'
+              }
+        ]}
+      />
       <div className="jp-JobsPanel-details">
         <span className="jp-JobsPanel-backend">
           {trans.__('sweep · %1', sweep.backend)}
@@ -188,6 +167,6 @@ export function SweepItem(props: {
         <ProgressBar done={done} total={total} label={trans.__('Runs done')} />
       </div>
       {props.children}
-    </li>
+    </PanelRow>
   );
 }
