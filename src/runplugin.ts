@@ -12,6 +12,7 @@ import {
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import type { IRunOptions } from './actions';
 import { CommandIDs } from './commands';
 import { jobsIcon } from './icons';
 import { isRunnablePath } from './paths';
@@ -95,6 +96,29 @@ export const runPlugin: JupyterFrontEndPlugin<void> = {
       return { path, context };
     };
 
+    /**
+     * The submit dialog for a file (or filled in from a job); what it made,
+     * with the Jobs panel shown if the settings say so.
+     */
+    const openDialog = async (
+      options: Pick<IRunOptions, 'path' | 'context' | 'from' | 'resources'>
+    ) => {
+      const { runAsJob } = await import('./actions');
+      const made = await runAsJob({
+        ...options,
+        manager,
+        sweeps,
+        contents: app.serviceManager.contents,
+        kernelspecs: app.serviceManager.kernelspecs,
+        trans,
+        translator: translator!
+      });
+      if (made && reveal) {
+        void commands.execute(CommandIDs.showPanel);
+      }
+      return made;
+    };
+
     commands.addCommand(CommandIDs.run, {
       describedBy: {
         args: {
@@ -132,21 +156,7 @@ export const runPlugin: JupyterFrontEndPlugin<void> = {
         if (!found) {
           return null;
         }
-        const { runAsJob } = await import('./actions');
-        const job = await runAsJob({
-          path: found.path,
-          context: found.context,
-          manager,
-          sweeps,
-          contents: app.serviceManager.contents,
-          kernelspecs: app.serviceManager.kernelspecs,
-          trans,
-          translator: translator!
-        });
-        if (job && reveal) {
-          void commands.execute(CommandIDs.showPanel);
-        }
-        return job;
+        return openDialog({ path: found.path, context: found.context });
       }
     });
 
@@ -176,28 +186,17 @@ export const runPlugin: JupyterFrontEndPlugin<void> = {
         if (!job) {
           return null;
         }
-        const { runAsJob } = await import('./actions');
         // Unless told otherwise, the memory the job's view advises (a job
         // that came close to its --mem, or was killed for it).
         const { memoryAdvice } = await import('./memoryadvice');
         const advice = memoryAdvice(job);
-        const made = await runAsJob({
+        return openDialog({
           path: job.path,
           from: job,
           resources:
             (args.resources as { [name: string]: any }) ??
-            (advice ? { memory: advice.suggested } : undefined),
-          manager,
-          sweeps,
-          contents: app.serviceManager.contents,
-          kernelspecs: app.serviceManager.kernelspecs,
-          trans,
-          translator: translator!
+            (advice ? { memory: advice.suggested } : undefined)
         });
-        if (made && reveal) {
-          void commands.execute(CommandIDs.showPanel);
-        }
-        return made;
       }
     });
 
