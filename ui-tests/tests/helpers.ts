@@ -1,5 +1,9 @@
-import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import { Locator } from '@playwright/test';
+import {
+  expect,
+  IJupyterLabPage,
+  IJupyterLabPageFixture
+} from '@jupyterlab/galata';
+import { Locator, Page } from '@playwright/test';
 
 /**
  * The id of the Jobs panel in the sidebar.
@@ -218,3 +222,70 @@ export const SCRIPT = [
   '    time.sleep(0.1)',
   ''
 ].join('\n');
+
+/**
+ * galata's wait for JupyterLab, with room for a slow start: its own gives up
+ * after 15 s, which a busy machine exceeds. `test.use({ autoGoto: true,
+ * waitForApplication: waitLongerForJupyterLab })`.
+ */
+export async function waitLongerForJupyterLab(
+  {}: any,
+  use: (
+    wait: (page: Page, helpers: IJupyterLabPage) => Promise<void>
+  ) => Promise<void>
+): Promise<void> {
+  await use(async (page, helpers) => {
+    await page
+      .locator('#jupyterlab-splash')
+      .waitFor({ state: 'detached', timeout: 120 * 1000 });
+    await helpers.waitForCondition(
+      () => helpers.activity.isTabActive('Launcher'),
+      120 * 1000
+    );
+  });
+}
+
+/**
+ * POST a job through the REST API (the dialog has its own tests); the job.
+ */
+export async function submitJob(
+  page: IJupyterLabPageFixture,
+  body: { [key: string]: any }
+): Promise<any> {
+  return page.evaluate(async request => {
+    const settings = (window as any).jupyterapp.serviceManager.serverSettings;
+    const xsrf = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie)?.[1];
+    const response = await fetch(`${settings.baseUrl}jupyter-jobs/jobs`, {
+      method: 'POST',
+      body: JSON.stringify(request),
+      credentials: 'same-origin',
+      headers: {
+        'Content-Type': 'application/json',
+        ...(xsrf ? { 'X-XSRFToken': decodeURIComponent(xsrf) } : {})
+      }
+    });
+    const answer = await response.json();
+    if (!response.ok) {
+      throw new Error(`POST jobs: ${response.status} ${answer.message}`);
+    }
+    return answer;
+  }, body);
+}
+
+/**
+ * Open the view of a job by its id; the view.
+ */
+export async function openJobView(
+  page: IJupyterLabPageFixture,
+  id: string,
+  name: string
+): Promise<Locator> {
+  await page.evaluate(jobId => {
+    void (window as any).jupyterapp.commands.execute('jupyter-jobs:open', {
+      id: jobId
+    });
+  }, id);
+  const view = page.locator('.jp-JobViewPanel:visible');
+  await expect(view.locator('.jp-JobView-name')).toHaveText(name);
+  return view;
+}

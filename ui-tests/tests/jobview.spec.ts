@@ -1,48 +1,13 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import { Locator } from '@playwright/test';
 
-import { notebook, serverRoot } from './helpers';
-
-/**
- * Submit a job through the REST API (the dialog has its own tests); the job.
- */
-async function submitJob(
-  page: IJupyterLabPageFixture,
-  body: { [key: string]: any }
-): Promise<any> {
-  return page.evaluate(async request => {
-    const settings = (window as any).jupyterapp.serviceManager.serverSettings;
-    const xsrf = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie)?.[1];
-    const response = await fetch(`${settings.baseUrl}jupyter-jobs/jobs`, {
-      method: 'POST',
-      body: JSON.stringify(request),
-      credentials: 'same-origin',
-      headers: {
-        'Content-Type': 'application/json',
-        ...(xsrf ? { 'X-XSRFToken': decodeURIComponent(xsrf) } : {})
-      }
-    });
-    return response.json();
-  }, body);
-}
-
-/**
- * Open the view of a job by its id; the view.
- */
-async function openJob(
-  page: IJupyterLabPageFixture,
-  id: string,
-  name: string
-): Promise<Locator> {
-  await page.evaluate(jobId => {
-    void (window as any).jupyterapp.commands.execute('jupyter-jobs:open', {
-      id: jobId
-    });
-  }, id);
-  const view = page.locator('.jp-JobViewPanel:visible');
-  await expect(view.locator('.jp-JobView-name')).toHaveText(name);
-  return view;
-}
+import {
+  notebook,
+  openJobView,
+  serverRoot,
+  submitJob,
+  waitLongerForJupyterLab
+} from './helpers';
 
 /**
  * The cell of the live notebook whose source contains `text`.
@@ -57,20 +22,7 @@ test.describe('Job view', () => {
   // A job's kernel starts slowly on a loaded machine: room for that, and for
   // JupyterLab to start (galata's own wait gives up after 15 s).
   test.describe.configure({ timeout: 300 * 1000 });
-  test.use({
-    autoGoto: true,
-    waitForApplication: async ({}, use) => {
-      await use(async (page, helpers) => {
-        await page
-          .locator('#jupyterlab-splash')
-          .waitFor({ state: 'detached', timeout: 120 * 1000 });
-        await helpers.waitForCondition(
-          () => helpers.activity.isTabActive('Launcher'),
-          120 * 1000
-        );
-      });
-    }
-  });
+  test.use({ autoGoto: true, waitForApplication: waitLongerForJupyterLab });
 
   test('should show a notebook job live, cell by cell, and open its output as a notebook to save a copy of', async ({
     page,
@@ -98,7 +50,7 @@ test.describe('Job view', () => {
       path: `${tmpPath}/live.ipynb`,
       name: 'live notebook'
     });
-    const view = await openJob(page, job.id, 'live notebook');
+    const view = await openJobView(page, job.id, 'live notebook');
 
     // The running cell is marked, each output sits under its own cell.
     const first = cell(view, 'from the first cell');
@@ -153,7 +105,8 @@ test.describe('Job view', () => {
     await view.getByRole('button', { name: 'Open output notebook' }).click();
     const output = page.locator('.jp-NotebookPanel.jp-JobOutputNotebook');
     await expect(output).toBeVisible();
-    await expect(output.locator('.jp-Notebook .jp-Cell')).toHaveCount(5);
+    // Its four code cells (papermill adds markdown cells about the error).
+    await expect(output.locator('.jp-Notebook .jp-CodeCell')).toHaveCount(4);
     await expect(output.locator('.jp-Notebook')).toContainText(
       'the third cell fails'
     );
@@ -207,7 +160,7 @@ test.describe('Job view', () => {
       path: `${tmpPath}/memory.ipynb`,
       name: 'memory job'
     });
-    const view = await openJob(page, job.id, 'memory job');
+    const view = await openJobView(page, job.id, 'memory job');
     const usage = view.locator('.jp-JobUsage');
 
     // Live: the chart (Vega-Lite through rendermime) and the memory now.

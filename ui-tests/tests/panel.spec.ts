@@ -4,7 +4,8 @@ import {
   FAILING_NOTEBOOK,
   JobsPanel,
   notebook,
-  SLEEPER_NOTEBOOK
+  SLEEPER_NOTEBOOK,
+  waitLongerForJupyterLab
 } from './helpers';
 
 /**
@@ -81,24 +82,9 @@ const WAITER_NOTEBOOK = notebook('release = "release.txt"', [
 ]);
 
 test.describe('Jobs panel sections', () => {
-  // On a busy machine JupyterLab takes longer to start than galata's own
-  // wait allows (15 s): the tests open it themselves and wait longer.
   // JupyterLab may start slowly on a busy machine: more room than galata's
   // own wait for it.
-  test.use({
-    autoGoto: true,
-    waitForApplication: async ({}, use) => {
-      await use(async (page, helpers) => {
-        await page
-          .locator('#jupyterlab-splash')
-          .waitFor({ state: 'detached', timeout: 120 * 1000 });
-        await helpers.waitForCondition(
-          () => helpers.activity.isTabActive('Launcher'),
-          120 * 1000
-        );
-      });
-    }
-  });
+  test.use({ autoGoto: true, waitForApplication: waitLongerForJupyterLab });
 
   test('should list a schedule with its next run, pause, resume, run it now and delete it', async ({
     page,

@@ -1,5 +1,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { Locator, Page } from '@playwright/test';
+import { Locator } from '@playwright/test';
+
+import { openJobView, submitJob, waitLongerForJupyterLab } from './helpers';
 
 /**
  * Memory advice for SLURM jobs, on the real cluster: a job whose peak came
@@ -23,87 +25,12 @@ function holdingScript(mib: number): string {
 }
 
 /**
- * POST a job through the REST API (the dialog has its own tests); the job.
- */
-async function submitJob(
-  page: IJupyterLabPageFixture,
-  body: { [key: string]: any }
-): Promise<any> {
-  return page.evaluate(async request => {
-    const settings = (window as any).jupyterapp.serviceManager.serverSettings;
-    const xsrf = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie)?.[1];
-    const response = await fetch(`${settings.baseUrl}jupyter-jobs/jobs`, {
-      method: 'POST',
-      body: JSON.stringify(request),
-      credentials: 'same-origin',
-      headers: {
-        'Content-Type': 'application/json',
-        ...(xsrf ? { 'X-XSRFToken': decodeURIComponent(xsrf) } : {})
-      }
-    });
-    const answer = await response.json();
-    if (!response.ok) {
-      throw new Error(`POST jobs: ${response.status} ${answer.message}`);
-    }
-    return answer;
-  }, body);
-}
-
-/**
- * Open the view of a job by its id; the view.
- */
-async function openJob(
-  page: IJupyterLabPageFixture,
-  id: string,
-  name: string
-): Promise<Locator> {
-  await page.evaluate(jobId => {
-    void (window as any).jupyterapp.commands.execute('jupyter-jobs:open', {
-      id: jobId
-    });
-  }, id);
-  const view = page.locator('.jp-JobViewPanel:visible');
-  await expect(view.locator('.jp-JobView-name')).toHaveText(name);
-  return view;
-}
-
-/**
  * Bytes of a SLURM memory size (`1536M`, `2G`).
  */
 function slurmBytes(size: string): number {
   const match = /^(\d+)([MG])$/.exec(size);
   expect(match, `a SLURM memory size: ${size}`).not.toBeNull();
   return Number(match![1]) * 1024 ** (match![2] === 'G' ? 3 : 2);
-}
-
-/**
- * Load JupyterLab (a fresh workspace, the test's folder) and wait, with room
- * for a slow start, until its plugins are started.
- */
-async function openJupyterLab(
-  page: IJupyterLabPageFixture,
-  folder: string
-): Promise<void> {
-  // The Playwright page under galata's (whose goto waits 15 s at most).
-  const raw = (page as any).page as Page;
-  await raw.goto(`lab/tree/${folder}?reset`);
-  await page.waitForFunction(
-    () => typeof (window as any).jupyterapp === 'object',
-    undefined,
-    { timeout: 120000 }
-  );
-  await page.evaluate(() => (window as any).jupyterapp.started);
-  await page
-    .locator('#jupyterlab-splash')
-    .waitFor({ state: 'detached', timeout: 120000 });
-  await page.waitForFunction(
-    () =>
-      (window as any).jupyterapp.commands.hasCommand(
-        'jupyter-jobs:rerun-with-changes'
-      ),
-    undefined,
-    { timeout: 120000 }
-  );
 }
 
 /**
@@ -155,15 +82,12 @@ async function runAgainWithAdvice(
 
 test.describe('Memory advice for SLURM jobs', () => {
   test.describe.configure({ timeout: 300 * 1000 });
-  // JupyterLab is opened by the test itself: galata's own wait for the
-  // application gives up after 15 s, which a loaded machine exceeds.
-  test.use({ autoGoto: false });
+  test.use({ autoGoto: true, waitForApplication: waitLongerForJupyterLab });
 
   test('should say when a job came close to its --mem or was killed for it, and run it again with more', async ({
     page,
     tmpPath
   }) => {
-    await openJupyterLab(page, tmpPath);
     // Given two scripts on the cluster: 940 MiB held under --mem=1G (the
     // runner adds about 20 MiB, still under it), 600 MiB under --mem=400M.
     await page.contents.uploadContent(
@@ -190,7 +114,7 @@ test.describe('Memory advice for SLURM jobs', () => {
     });
 
     await test.step('a job that came close: its peak, the share, a fitting value', async () => {
-      const view = await openJob(page, close.id, 'close to its memory');
+      const view = await openJobView(page, close.id, 'close to its memory');
       await expect(view.locator('.jp-JobsStatus-label')).toHaveText(
         'Completed',
         { timeout: 120000 }
@@ -217,7 +141,7 @@ test.describe('Memory advice for SLURM jobs', () => {
     });
 
     await test.step('a job SLURM killed for its memory: said so, at least twice as much', async () => {
-      const view = await openJob(page, hungry.id, 'over its memory');
+      const view = await openJobView(page, hungry.id, 'over its memory');
       await expect(view.locator('.jp-JobsStatus-label')).toHaveText('Failed', {
         timeout: 120000
       });
